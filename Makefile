@@ -1,0 +1,38 @@
+# Thin wrappers; see README.md. Every target creates the virtualenv it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test check bench lint clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST)
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+check: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) ../shared/checks/check_seed_import.py
+
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,544 @@
+"""The data model of the workbench (DESIGN §2).
+
+User-facing records carry a `uuid`; URLs, exports and fixtures identify records by it, never by
+the integer primary key. Reusable filters live on the QuerySet classes below.
+"""
+
+import uuid as uuid_lib
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def uuid_field():
+    return models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False, verbose_name="UUID")
+
+
+class UuidNaturalKeyManager(models.Manager):
+    def get_by_natural_key(self, uuid):
+        return self.get(uuid=uuid)
+
+
+class ByUuidMixin:
+    def natural_key(self):
+        return (str(self.uuid),)
+
+
+# --- Workspaces and members -------------------------------------------------------------------
+
+
+class WorkspaceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(memberships__user=user)
+
+
+class WorkspaceManager(models.Manager.from_queryset(WorkspaceQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Workspace(models.Model):
+    """A team's space: its reports, sources and annotations are private to its members."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer (reads)"
+    ANNOTATOR = "annotator", "Annotator (tags, highlights, comments, links sources)"
+    CURATOR = "curator", "Curator (also reviews, uploads, manages members)"
+
+
+class Membership(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="unique_membership")]
+        ordering = ["workspace", "user"]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} in {self.workspace}"
+
+
+def count_of(queryset):
+    """A correlated COUNT(*) subquery of `queryset`, for use in .annotate()."""
+    counted = queryset.order_by().values(_group=Value(1)).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+def workspaces_of(user):
+    """Ids of the workspaces a user belongs to, as a subquery (staff see everything elsewhere)."""
+    return Membership.objects.filter(user=user).values("workspace_id")
+
+
+# --- The shared codebook ------------------------------------------------------------------------
+
+
+class Tag(TagBase):
+    """A code of the institute-wide codebook; names are unique regardless of case."""
+
+    description = models.TextField(blank=True, help_text="What this code means and when to apply it.")
+    color = models.CharField(
+        max_length=7, default="#6b7280", help_text="Hex colour of the tag's chips, e.g. #1d4ed8."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint(Lower("name"), name="unique_tag_name_ci")]
+
+
+class TagLinkManager(models.Manager):
+    """Tag links are found again by (tagged record's uuid, tag name), never by integer pk."""
+
+    def get_by_natural_key(self, object_uuid, tag_name):
+        return self.get(content_object__uuid=object_uuid, tag__name=tag_name)
+
+
+class TaggedPassage(TaggedItemBase):
+    content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    natural_key_fields = ["content_object", "tag"]
+    objects = TagLinkManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_passage_tag")]
+
+    def natural_key(self):
+        return (str(self.content_object.uuid), self.tag.name)
+
+    natural_key.dependencies = ["annotations.passage", "annotations.tag"]
+
+
+class TaggedHighlight(TaggedItemBase):
+    content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    natural_key_fields = ["content_object", "tag"]
+    objects = TagLinkManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_highlight_tag")]
+
+    def natural_key(self):
+        return (str(self.content_object.uuid), self.tag.name)
+
+    natural_key.dependencies = ["annotations.highlight", "annotations.tag"]
+
+
+class TaggedReport(TaggedItemBase):
+    content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
+
+    natural_key_fields = ["content_object", "tag"]
+    objects = TagLinkManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_report_tag")]
+
+    def natural_key(self):
+        return (str(self.content_object.uuid), self.tag.name)
+
+    natural_key.dependencies = ["annotations.report", "annotations.tag"]
+
+
+# --- Reports and their passages -----------------------------------------------------------------
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(workspace__in=workspaces_of(user))
+
+    def with_progress(self):
+        """Counts the report list shows: passages, tagged, approved, open threads; last activity."""
+        passages = Passage.objects.filter(report=OuterRef("pk"))
+        return self.annotate(
+            passage_count=count_of(passages),
+            tagged_count=count_of(passages.filter(Exists(TaggedPassage.objects.filter(content_object=OuterRef("pk"))))),
+            approved_count=count_of(passages.filter(status=Passage.Status.APPROVED)),
+            open_thread_count=count_of(Comment.objects.open_threads().filter(passage__report=OuterRef("pk"))),
+        )
+
+
+class ReportManager(UuidNaturalKeyManager.from_queryset(ReportQuerySet)):
+    pass
+
+
+class Report(ByUuidMixin, models.Model):
+    uuid = uuid_field()
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="reports")
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200)
+    authors = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    source_url = models.URLField(max_length=1000, blank=True, validators=[http_url_validator])
+    original_filename = models.CharField(max_length=300, blank=True)
+    content_sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="SHA-256 of the imported file: re-imports are detected."
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    tags = TaggableManager(through=TaggedReport, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ReportManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="unique_report_slug")]
+
+    def __str__(self):
+        return self.title
+
+
+class SectionManager(models.Manager):
+    def get_by_natural_key(self, report_uuid, order):
+        return self.get(report__uuid=report_uuid, order=order)
+
+
+class Section(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    level = models.PositiveSmallIntegerField(default=1)
+
+    objects = SectionManager()
+
+    class Meta:
+        ordering = ["report", "order"]
+        constraints = [models.UniqueConstraint(fields=["report", "order"], name="unique_section_order")]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return self.report.natural_key() + (self.order,)
+
+    natural_key.dependencies = ["annotations.report"]
+
+
+class PassageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(report__workspace__in=workspaces_of(user))
+
+    def with_annotation_counts(self):
+        """Counts of tags, comments, open threads and sources per passage, in the same query.
+
+        Correlated subqueries rather than joined COUNT(DISTINCT ...): joins multiply the rows
+        (tags x comments x sources) and get slow on well-annotated passages."""
+        of_passage = {"passage": OuterRef("pk")}
+        return self.annotate(
+            tag_count=count_of(TaggedPassage.objects.filter(content_object=OuterRef("pk"))),
+            comment_count=count_of(Comment.objects.live().filter(**of_passage)),
+            open_thread_count=count_of(Comment.objects.open_threads().filter(**of_passage)),
+            source_count=count_of(SourceLink.objects.filter(**of_passage)),
+        )
+
+    def for_reading(self):
+        """The one place the reading view's queries are shaped: a fixed number, whatever the rows."""
+        return (
+            self.select_related("section")
+            .with_annotation_counts()
+            .prefetch_related(
+                Prefetch(
+                    "tag_links", queryset=TaggedPassage.objects.select_related("tag").order_by(Lower("tag__name"))
+                ),
+                Prefetch(
+                    "highlights",
+                    queryset=Highlight.objects.order_by("start", "end").prefetch_related(
+                        Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))
+                    ),
+                ),
+            )
+            .order_by("order")
+        )
+
+
+class PassageManager(UuidNaturalKeyManager.from_queryset(PassageQuerySet)):
+    pass
+
+
+class Passage(ByUuidMixin, models.Model):
+    class Kind(models.TextChoices):
+        PARAGRAPH = "paragraph", "Paragraph"
+        LIST_ITEM = "list_item", "List item"
+        NOTE = "note", "Note (footnote or endnote)"
+        QUOTE = "quote", "Quotation"
+        TABLE = "table", "Table"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        FLAGGED = "flagged", "Flagged"
+
+    uuid = uuid_field()
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="passages")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="passages")
+    order = models.PositiveIntegerField(help_text="Position in the report's reading order.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PARAGRAPH)
+    label = models.CharField(max_length=50, blank=True, help_text='List label ("1.a") or note marker ("*", "12").')
+    text = models.TextField(help_text="Clean text, without footnote markers or page-break artefacts.")
+    footnotes = models.JSONField(default=list, blank=True, help_text="Footnote markers referenced here.")
+    page = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised on every edit, to detect conflicting edits.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    tags = TaggableManager(through=TaggedPassage, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = PassageManager()
+
+    class Meta:
+        ordering = ["report", "order"]
+        constraints = [models.UniqueConstraint(fields=["report", "order"], name="unique_passage_order")]
+
+    def __str__(self):
+        prefix = f"{self.label} " if self.label else ""
+        return f"{prefix}{self.text[:80]}"
+
+
+class Highlight(ByUuidMixin, models.Model):
+    """A span of a passage: code-point offsets into Passage.text plus a W3C TextQuoteSelector."""
+
+    QUOTE_CONTEXT = 32
+
+    uuid = uuid_field()
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="highlights")
+    start = models.PositiveIntegerField(help_text="Offset of the first character, in Unicode code points.")
+    end = models.PositiveIntegerField(help_text="Offset after the last character, in Unicode code points.")
+    exact = models.TextField()
+    prefix = models.CharField(max_length=QUOTE_CONTEXT, blank=True)
+    suffix = models.CharField(max_length=QUOTE_CONTEXT, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="highlights"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    tags = TaggableManager(through=TaggedHighlight, blank=True)
+
+    objects = UuidNaturalKeyManager()
+
+    class Meta:
+        ordering = ["passage", "start", "end"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="highlight_nonempty_span")
+        ]
+
+    def __str__(self):
+        return f"“{self.exact[:60]}”"
+
+    @classmethod
+    def quote_for(cls, text, start, end):
+        """The W3C TextQuoteSelector fields (exact, prefix, suffix) for a span of `text`."""
+        return {
+            "exact": text[start:end],
+            "prefix": text[max(0, start - cls.QUOTE_CONTEXT) : start],
+            "suffix": text[end : end + cls.QUOTE_CONTEXT],
+        }
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(passage__report__workspace__in=workspaces_of(user))
+
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def open_threads(self):
+        return self.live().filter(parent__isnull=True, resolved=False)
+
+
+class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
+    pass
+
+
+class Comment(ByUuidMixin, models.Model):
+    uuid = uuid_field()
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
+    highlight = models.ForeignKey(
+        Highlight, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+        help_text="Replies point to the thread's first comment.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    body = models.TextField(help_text="Markdown source; rendered sanitized.")
+    resolved = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="Soft delete: the thread keeps its shape.")
+    history = HistoricalRecords()
+
+    objects = CommentManager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.body[:80]
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+def normalize_url(url):
+    """The form of a URL used to spot duplicate sources: case-folded scheme and host, no
+    fragment, no default port, no trailing slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and (parts.scheme.lower(), parts.port) not in {("http", 80), ("https", 443)}:
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
+
+
+class SourceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(workspace__in=workspaces_of(user))
+
+
+class SourceManager(UuidNaturalKeyManager.from_queryset(SourceQuerySet)):
+    pass
+
+
+class Source(ByUuidMixin, models.Model):
+    class Kind(models.TextChoices):
+        NEWS = "news", "News"
+        ACADEMIC = "academic", "Academic"
+        GOVERNMENT = "government", "Government"
+        THINK_TANK = "think_tank", "Think tank"
+        DATASET = "dataset", "Dataset"
+        OTHER = "other", "Other"
+
+    uuid = uuid_field()
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=1000, validators=[http_url_validator], help_text="http or https only.")
+    url_normalized = models.CharField(max_length=1000, editable=False)
+    title = models.CharField(max_length=500)
+    authors = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    doi = models.CharField(max_length=200, blank=True, verbose_name="DOI")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "url_normalized"], name="unique_source_url_per_workspace")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.url_normalized = normalize_url(self.url)
+        super().save(*args, **kwargs)
+
+
+class SourceLink(ByUuidMixin, models.Model):
+    class Relation(models.TextChoices):
+        CITES = "cites", "cites"
+        SUPPORTS = "supports", "supports"
+        CONTRADICTS = "contradicts", "contradicts"
+        CONTEXT = "context", "gives context to"
+
+    uuid = uuid_field()
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="source_links")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="links")
+    highlight = models.ForeignKey(
+        Highlight, null=True, blank=True, on_delete=models.SET_NULL, related_name="source_links"
+    )
+    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.CITES)
+    footnote = models.CharField(max_length=20, blank=True, help_text="The report's footnote marker, if any.")
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    objects = UuidNaturalKeyManager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["passage", "source", "relation"], name="unique_source_link")
+        ]
+
+    def __str__(self):
+        return f"{self.passage} {self.relation} {self.source}"
