@@ -56,6 +56,7 @@ class Group:
 
 # A token: optional leading "-", then a double-quoted phrase (closing quote optional) or a word.
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _has_word_characters(text):
@@ -72,7 +73,9 @@ def parse_query(text):
     """
     groups, include, exclude = [], [], []
     terms = 0
-    for match in _TOKEN.finditer(text[:MAX_QUERY_CHARS]):
+    # Control characters (NUL among them) are no search terms, and PostgreSQL rejects NUL.
+    text = _CONTROL.sub(" ", text[:MAX_QUERY_CHARS])
+    for match in _TOKEN.finditer(text):
         negated, phrase, word = match.groups()
         if word is not None and word.lower() == "or" and not negated:
             groups.append(Group(tuple(include), tuple(exclude)))
