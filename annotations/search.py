@@ -375,7 +375,9 @@ def _fetch_page(backend, scopes, passages, page):
         for passage in backend.with_snippet(queryset, "text", whole=False):
             found["passage", passage.pk] = Hit("passage", 0, render_snippet(passage.snippet), passage=passage)
     if wanted["comment"]:
-        queryset = Comment.objects.filter(pk__in=wanted["comment"]).select_related("passage__report", "author")
+        queryset = Comment.objects.filter(pk__in=wanted["comment"]).select_related(
+            "passage__report", "passage__section", "author"
+        )
         for comment in backend.with_snippet(queryset, "body", whole=False):
             found["comment", comment.pk] = Hit(
                 "comment", 0, render_snippet(comment.snippet), passage=comment.passage, comment=comment

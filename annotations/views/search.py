@@ -18,7 +18,9 @@ class SearchForm(forms.Form):
     report = forms.ModelChoiceField(
         queryset=Report.objects.none(), to_field_name="uuid", required=False, empty_label="All reports"
     )
-    tag = forms.ModelChoiceField(queryset=Tag.objects.all(), to_field_name="name", required=False, empty_label="Any tag")
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.all(), to_field_name="name", required=False, empty_label="Any tag"
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *Passage.Status.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Passage.Kind.choices], required=False)
     page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, widget=forms.HiddenInput)

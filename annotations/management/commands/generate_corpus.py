@@ -415,7 +415,7 @@ class Command(BaseCommand):
             title = rng.choice(REPORT_TEMPLATES).format(
                 actor=rng.choice(ACTORS), place=rng.choice(PLACES), topic=rng.choice(TOPICS)
             )
-            token = uuid.UUID(int=rng.getrandbits(128), version=4)
+            token = uuid.uuid4()  # not from the seed: generating twice must not collide
             title = title[0].upper() + title[1:]
             reports.append(
                 Report(
