@@ -1,0 +1,72 @@
+"""Report import: files to plain dataclasses (`parse_report`), then to the database (`load.py`).
+
+Everything here but `load.py` is free of Django, so the parsers are tested on strings.
+"""
+
+from collections.abc import Callable
+from pathlib import PurePath
+
+from .structure import ParsedPassage, ParsedReport, ParsedSection, ReportImportError
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "ParsedPassage",
+    "ParsedReport",
+    "ParsedSection",
+    "ReportImportError",
+    "parse_report",
+]
+
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+
+Progress = Callable[[int, int], None]
+
+
+def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progress | None = None) -> ParsedReport:
+    """Parse the bytes of a report file, choosing the parser by the file name's extension.
+
+    `progress(done, total)` is called as pages are read (PDF only). Raises ReportImportError with
+    a one-line reason when the file cannot be imported.
+    """
+    from .decoding import decode_text
+
+    extension = PurePath(filename).suffix.lower()
+    if extension not in SUPPORTED_EXTENSIONS:
+        shown = extension or "no extension"
+        raise ReportImportError(f"unsupported file type ({shown}): use {', '.join(SUPPORTED_EXTENSIONS)}")
+    if len(data) > max_bytes:
+        raise ReportImportError(f"file too large: {_size(len(data))}, the limit is {_size(max_bytes)}")
+    if not data.strip():
+        raise ReportImportError("empty file")
+    if extension == ".pdf":
+        from .parse_pdf import parse_pdf
+
+        report = parse_pdf(data, progress=progress)
+    else:
+        text, note = decode_text(data)
+        warnings = [note] if note else []
+        if extension in (".md", ".markdown"):
+            from .parse_markdown import parse_markdown
+
+            report = parse_markdown(text, warnings=warnings)
+        elif extension in (".html", ".htm"):
+            from .parse_html import parse_html
+
+            report = parse_html(text, warnings=warnings)
+        else:
+            from .parse_text import parse_text
+
+            report = parse_text(text, warnings=warnings)
+    if not any(section.passages for section in report.sections) and not report.notes:
+        raise ReportImportError("no text found")
+    if not report.title:
+        report.title = PurePath(filename).stem
+    return report
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MB"
+    if count >= 1024:
+        return f"{count / 1024:.0f} KB"
+    return f"{count} bytes"
