@@ -15,6 +15,7 @@ __all__ = [
     "ParsedSection",
     "ReportImportError",
     "parse_report",
+    "refuse_oversized",
 ]
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
@@ -34,8 +35,7 @@ def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progre
     if extension not in SUPPORTED_EXTENSIONS:
         shown = extension or "no extension"
         raise ReportImportError(f"unsupported file type ({shown}): use {', '.join(SUPPORTED_EXTENSIONS)}")
-    if len(data) > max_bytes:
-        raise ReportImportError(f"file too large: {_size(len(data))}, the limit is {_size(max_bytes)}")
+    refuse_oversized(len(data), max_bytes)
     if not data.strip():
         raise ReportImportError("empty file")
     if extension == ".pdf":
@@ -62,6 +62,12 @@ def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progre
     if not report.title:
         report.title = PurePath(filename).stem
     return report
+
+
+def refuse_oversized(size: int, max_bytes: int) -> None:
+    """Raise ReportImportError for a file of `size` bytes over the limit."""
+    if size > max_bytes:
+        raise ReportImportError(f"file too large: {_size(size)}, the limit is {_size(max_bytes)}")
 
 
 def _size(count: int) -> str:
