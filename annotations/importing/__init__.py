@@ -6,6 +6,11 @@ Everything here but `load.py` is free of Django, so the parsers are tested on st
 from collections.abc import Callable
 from pathlib import PurePath
 
+from .decoding import decode_text
+from .parse_html import parse_html
+from .parse_markdown import parse_markdown
+from .parse_pdf import parse_pdf
+from .parse_text import parse_text
 from .structure import ParsedPassage, ParsedReport, ParsedSection, ReportImportError
 
 __all__ = [
@@ -29,8 +34,6 @@ def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progre
     `progress(done, total)` is called as pages are read (PDF only). Raises ReportImportError with
     a one-line reason when the file cannot be imported.
     """
-    from .decoding import decode_text
-
     extension = PurePath(filename).suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
         shown = extension or "no extension"
@@ -39,23 +42,15 @@ def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progre
     if not data.strip():
         raise ReportImportError("empty file")
     if extension == ".pdf":
-        from .parse_pdf import parse_pdf
-
         report = parse_pdf(data, progress=progress)
     else:
         text, note = decode_text(data)
         warnings = [note] if note else []
         if extension in (".md", ".markdown"):
-            from .parse_markdown import parse_markdown
-
             report = parse_markdown(text, warnings=warnings)
         elif extension in (".html", ".htm"):
-            from .parse_html import parse_html
-
             report = parse_html(text, warnings=warnings)
         else:
-            from .parse_text import parse_text
-
             report = parse_text(text, warnings=warnings)
     if not any(section.passages for section in report.sections) and not report.notes:
         raise ReportImportError("no text found")

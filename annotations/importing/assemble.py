@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from .cleaning import collapse_whitespace
-from .footnotes import MarkerScanner, strip_sentinels
+from .footnotes import SENTINEL_OPEN, MarkerScanner, strip_sentinels
 from .structure import ParsedPassage, ParsedReport, ParsedSection
 
 PASSAGE_KINDS = ("paragraph", "list_item", "note", "quote", "table")
@@ -20,10 +20,15 @@ class Block:
     page: int | None = None
 
 
-def build_report(title: str, blocks: list[Block], warnings: list[str], *, heuristic_markers: bool) -> ParsedReport:
-    """Group blocks into sections and take footnote markers out of the passages, in reading order."""
+def build_report(title: str, blocks: list[Block], warnings: list[str]) -> ParsedReport:
+    """Group blocks into sections and take footnote markers out of the passages, in reading order.
+
+    Where the markup marked footnote references (sentinels from HTML links or Markdown "[^1]"),
+    those are the markers, and numbers in the text are left alone.
+    """
     note_labels = {block.label for block in blocks if block.kind == "note" and block.label}
-    scanner = MarkerScanner(note_labels=note_labels, heuristic=heuristic_markers)
+    marked = any(SENTINEL_OPEN in block.text for block in blocks if block.kind != "note")
+    scanner = MarkerScanner(note_labels=note_labels, heuristic=not marked)
     sections: list[ParsedSection] = []
     notes: list[ParsedPassage] = []
     for block in blocks:

@@ -22,7 +22,7 @@ _PUNCT = ".,;:!?)]\"”’'"
 
 _CANDIDATE = re.compile(
     r"(?P<sentinel>[ \t]?\ue000(?P<s_marker>[^\ue001]{1,12})\ue001)"
-    r"|(?P<bracket>[ \t]?\[(?P<b_num>\d{1,3})\](?!\())"
+    r"|(?P<bracket>[ \t]?\[(?P<bracket_num>\d{1,3})\](?!\())"
     r"|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
     r"|(?<=\S)(?P<sym>\*{1,3}|[†‡§]{1,3})(?=\s|$)"
     r"|(?<=[.,;:!?)\]\"”’'])(?P<spaced>[ \t]+)(?P<sp_num>\d{1,3})(?=\s|$)"
@@ -81,34 +81,38 @@ class MarkerScanner:
 
     def _accept(self, match: re.Match, text: str) -> str | None:
         if match.group("sentinel"):
-            return match.group("s_marker").strip()
+            marker = match.group("s_marker").strip()
+            if marker.isdigit():
+                self.expected = int(marker) + 1
+            return marker
         if match.group("bracket"):
-            return self._take_number(int(match.group("b_num")), force=True)
+            return self._take_number(int(match.group("bracket_num")), force=True)
         if match.group("sup"):
             return self._take_number(int(match.group("sup").translate(_SUPERSCRIPTS)), force=True)
+        if match.group("g_num"):
+            number = int(match.group("g_num"))
+            if not _glued_context_ok(text, match.start()):
+                return None
+            if not self.heuristic:
+                # Markup marked the references: a bare number counts only if it is the next one and has a note.
+                return self._take_number(number) if str(number) in self.note_labels else None
+            if number == self.expected or self.expected < number <= self.expected + 3:
+                return self._take_number(number, force=True)
+            # Notes numbered per chapter start again at 1.
+            if number == 1 and self.expected > 3 and text[match.start() - 1] in _PUNCT:
+                return self._take_number(number, force=True)
+            return None
         if not self.heuristic:
             return None
         if match.group("sym"):
             symbol = match.group("sym")
-            before = text[match.start() - 1]
             # A "*" after a word is more often emphasis or a wildcard than a marker, unless a note has it.
-            if symbol in self.note_labels or before in _PUNCT:
+            if symbol in self.note_labels or text[match.start() - 1] in _PUNCT:
                 return symbol
             return None
-        if match.group("sp_num"):
-            if _digit_before_punct(text, match.start()):
-                return None  # "items 1, 2, 3": a series of numbers, not a marker
-            number = int(match.group("sp_num"))
-            return self._take_number(number) if number == self.expected else None
-        number = int(match.group("g_num"))
-        if not _glued_context_ok(text, match.start()):
-            return None
-        if number == self.expected or self.expected < number <= self.expected + 3:
-            return self._take_number(number, force=True)
-        # Notes numbered per chapter start again at 1.
-        if number == 1 and self.expected > 3 and text[match.start() - 1] in _PUNCT:
-            return self._take_number(number, force=True)
-        return None
+        if _digit_before_punct(text, match.start()):
+            return None  # "items 1, 2, 3": a series of numbers, not a marker
+        return self._take_number(int(match.group("sp_num")))
 
     def _take_number(self, number: int, force: bool = False) -> str | None:
         if force or number == self.expected:
@@ -160,8 +164,8 @@ def referenced_markers(line: str) -> set[str]:
     for match in _CANDIDATE.finditer(line):
         if match.group("s_marker"):
             found.add(match.group("s_marker").strip())
-        elif match.group("b_num"):
-            found.add(str(int(match.group("b_num"))))
+        elif match.group("bracket_num"):
+            found.add(str(int(match.group("bracket_num"))))
         elif match.group("sup"):
             found.add(str(int(match.group("sup").translate(_SUPERSCRIPTS))))
         elif match.group("sym"):

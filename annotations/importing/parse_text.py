@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import note_start, referenced_markers
+from .lists import label_kind
 from .structure import ParsedReport, ReportImportError
 
 # A sentence ends here: closing punctuation, maybe a closing quote or bracket, maybe a marker.
@@ -62,7 +63,6 @@ _LIST_ITEM = re.compile(
     r"\s+(?P<rest>\S.*)$"
 )
 _BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢►✓–—-]|\*)\s+(?P<rest>\S.*)$")
-_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 
 # A line shorter than this share of its paragraph's width that ends a sentence ends the paragraph.
 _SHORT_LINE = 0.8
@@ -116,7 +116,7 @@ def parse_text(text: str, *, title_hint: str = "", warnings: list[str] | None = 
     title, lines = _take_title(lines, title_hint)
     segmenter = _Segmenter(lines, _measure(lines), Vocabulary(text))
     blocks = segmenter.run()
-    return build_report(title, blocks, warnings, heuristic_markers=True)
+    return build_report(title, blocks, warnings)
 
 
 def ends_sentence(text: str) -> bool:
@@ -477,7 +477,7 @@ class _Segmenter:
         if not match:
             return None
         value = match.group("paren") or match.group("plain")
-        kind = self._label_kind(value)
+        kind = label_kind(value, dict(self.list_levels))
         if kind is None:
             return None
         for depth in range(len(self.list_levels) - 1, -1, -1):
@@ -486,23 +486,6 @@ class _Segmenter:
                 break
         self.list_levels.append((kind, value))
         return ".".join(v for _, v in self.list_levels), match.group("rest")
-
-    def _label_kind(self, value: str) -> str | None:
-        """Number, letter or roman numeral; letters and numerals must follow on from the last one."""
-        if value.isdigit():
-            return "number"
-        previous = {kind: v for kind, v in self.list_levels}
-        for case, transform in (("lower", str.lower), ("upper", str.upper)):
-            if value != transform(value):
-                continue
-            roman, alpha = f"roman-{case}", f"alpha-{case}"
-            roman_next = _ROMAN[_ROMAN.index(previous[roman].lower()) + 1] if roman in previous else "i"
-            alpha_next = chr(ord(previous[alpha].lower()) + 1) if alpha in previous else "a"
-            if value.lower() == alpha_next:
-                return alpha
-            if value.lower() == roman_next or (value.lower() == "i" and roman not in previous):
-                return roman
-        return None
 
     # --- building blocks ------------------------------------------------------------------
 
