@@ -108,9 +108,7 @@ class Tag(TagBase):
     """A code of the institute-wide codebook; names are unique regardless of case."""
 
     description = models.TextField(blank=True, help_text="What this code means and when to apply it.")
-    color = models.CharField(
-        max_length=7, default="#6b7280", help_text="Hex colour of the tag's chips, e.g. #1d4ed8."
-    )
+    color = models.CharField(max_length=7, default="#6b7280", help_text="Hex colour of the tag's chips, e.g. #1d4ed8.")
     history = HistoricalRecords()
 
     class Meta:
@@ -372,9 +370,7 @@ class Highlight(ByUuidMixin, models.Model):
 
     class Meta:
         ordering = ["passage", "start", "end"]
-        constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="highlight_nonempty_span")
-        ]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="highlight_nonempty_span")]
 
     def __str__(self):
         return f"“{self.exact[:60]}”"
@@ -411,9 +407,7 @@ class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
 class Comment(ByUuidMixin, models.Model):
     uuid = uuid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
-    highlight = models.ForeignKey(
-        Highlight, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
-    )
+    highlight = models.ForeignKey(Highlight, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -536,9 +530,7 @@ class SourceLink(ByUuidMixin, models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["passage", "source", "relation"], name="unique_source_link")
-        ]
+        constraints = [models.UniqueConstraint(fields=["passage", "source", "relation"], name="unique_source_link")]
 
     def __str__(self):
         return f"{self.passage} {self.relation} {self.source}"

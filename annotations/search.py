@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
@@ -189,8 +189,6 @@ def sqlite_fts_repair(using="default"):
     table drops its triggers; this runs after every migrate so the index cannot silently go stale.
     Returns the tables that needed repair.
     """
-    from django.db import connections
-
     conn = connections[using]
     if conn.vendor != "sqlite":
         return []

@@ -73,6 +73,7 @@ QUERIES = [
     "labour migration Russia",
     "fiber-optic cables",
     "uranium",
+    "Kilimanjaro",
     "Nazarbayev Astana",
 ]
 

@@ -79,3 +79,11 @@ def test_search_page_query_count_does_not_grow(
     with django_assert_max_num_queries(13):
         response = client.get(URL, {"q": "xinjiang"})
     assert response.content.decode().count("<mark>") >= min(20, 3 * passages)
+
+
+def test_search_page_keeps_the_chosen_filters(client, viewer, workspace, report):
+    client.force_login(viewer)
+    body = client.get(URL, {"q": "xinjiang", "report": str(report.uuid), "status": "open"}).content.decode()
+    assert f'<option value="{report.uuid}" selected>{report.title}</option>' in body
+    assert '<option value="open" selected>Open</option>' in body
+    assert '<option value="" selected>All workspaces</option>' in body

@@ -8,6 +8,7 @@ from ..search import search
 PAGE_SIZE = 20
 # Deeper pages rank ever more rows per query; past this, refining the query serves better.
 MAX_PAGE = 50
+FILTERS = ("workspace", "report", "tag", "status", "kind")
 
 
 class SearchForm(forms.Form):
@@ -49,10 +50,14 @@ def search_page(request):
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
         )
+    # Only the full page shows the filters. Choices listed once, through iter(): len() of a
+    # ModelChoiceField's choices costs a COUNT query.
+    filters = [] if request.htmx else [(form[name], list(iter(form.fields[name].choices))) for name in FILTERS]
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "form": form,
+        "filters": filters,
         "results": results,
         "page": page,
         "previous_page": page - 1 if page > 1 else None,

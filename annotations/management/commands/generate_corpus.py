@@ -106,6 +106,27 @@ ACTORS = [
     "the Asian Development Bank",
     "the World Bank",
     "NATO",
+    "Mongolia",
+    "Azerbaijan",
+    "Georgia",
+    "Japan",
+    "South Korea",
+    "the OSCE",
+    "the United Nations",
+    "the Islamic Movement of Uzbekistan",
+    "the Taliban",
+    "the China Development Bank",
+    "the Export-Import Bank of China",
+    "Gazprom",
+    "Rosneft",
+    "KazMunayGas",
+    "the Border Service",
+    "the National Security Committee",
+    "the Ministry of Defence",
+    "parliamentary committees",
+    "civil society groups",
+    "independent journalists",
+    "provincial authorities",
 ]
 ACTIONS = [
     "has expanded",
@@ -161,6 +182,34 @@ TOPICS = [
     "dual-use technology",
     "fiber-optic cables",
     "special economic zones",
+    "wheat exports",
+    "cotton production",
+    "uranium mining",
+    "gold concessions",
+    "rare earth deposits",
+    "electricity grids",
+    "cross-border trade",
+    "visa regimes",
+    "student exchanges",
+    "Confucius Institutes",
+    "media ownership",
+    "election monitoring",
+    "anti-corruption campaigns",
+    "public health cooperation",
+    "drone procurement",
+    "air defence systems",
+    "railway gauges",
+    "logistics hubs",
+    "dry ports",
+    "remittances",
+    "religious education",
+    "prison conditions",
+    "refugee flows",
+    "glacier melt",
+    "irrigation canals",
+    "sovereign wealth funds",
+    "bond issuance",
+    "land leases",
 ]
 PLACES = [
     "Central Asia",
@@ -183,6 +232,32 @@ PLACES = [
     "Samarkand",
     "the Afghan border",
     "the Tajik-Afghan border",
+    "Karaganda",
+    "Aktau",
+    "Atyrau",
+    "Shymkent",
+    "Nukus",
+    "Bukhara",
+    "Andijan",
+    "Jalal-Abad",
+    "Naryn",
+    "Issyk-Kul",
+    "Khujand",
+    "Kulob",
+    "Mary",
+    "Turkmenbashi",
+    "the Ili valley",
+    "Horgos",
+    "Lanzhou",
+    "Xi'an",
+    "Kabul",
+    "Mazar-i-Sharif",
+    "Kunduz",
+    "Herat",
+    "Islamabad",
+    "Tehran",
+    "Baku",
+    "the Aral Sea",
 ]
 QUALIFIERS = [
     "since 2001",
@@ -245,6 +320,25 @@ SECTION_TITLES = [
     "Recommendations",
     "Conclusion",
 ]
+# Sentences that name nothing in particular, as most sentences of real reports do.
+FILLERS = [
+    "This pattern is consistent with the findings of earlier fieldwork.",
+    "The available data for this period are incomplete and sometimes contradictory.",
+    "Few of these commitments have been made public in full.",
+    "Officials interviewed for this study were reluctant to discuss the details.",
+    "The following paragraphs examine these claims in turn.",
+    "The evidence on this point remains anecdotal.",
+    "Much depends on how the agreements are implemented in practice.",
+    "These figures should be treated with caution.",
+    "It is too early to judge whether the approach will last.",
+    "Several interlocutors described the arrangement as temporary.",
+    "The distinction matters for how policy is framed.",
+    "None of the governments concerned has published an assessment.",
+    "This section summarises what is known and what is not.",
+    "Independent verification was not possible.",
+    "Observers disagree about the significance of this shift.",
+    "The consequences for the wider region are uncertain.",
+]
 REPORT_TEMPLATES = [
     "What is driving {actor}'s engagement with {place}?",
     "{topic} in {place}: an assessment",
@@ -303,18 +397,37 @@ REPLIES = [
 ]
 
 
-def _sentence(rng):
-    opener = rng.choice(OPENERS)
-    body = f"{rng.choice(ACTORS)} {rng.choice(ACTIONS)} {rng.choice(TOPICS)} in {rng.choice(PLACES)}"
-    if rng.random() < 0.6:
+def _pick(rng, theme, name, vocabulary):
+    # Reports keep coming back to their own actors, places and topics; now and then they
+    # mention others. This gives terms the clustered frequencies real collections have.
+    return rng.choice(theme[name] if theme and rng.random() < 0.75 else vocabulary)
+
+
+def _sentence(rng, theme):
+    roll = rng.random()
+    if roll < 0.3:
+        return rng.choice(FILLERS)
+    actor, topic = _pick(rng, theme, "actors", ACTORS), _pick(rng, theme, "topics", TOPICS)
+    if roll < 0.45:
+        body = f"{_pick(rng, theme, 'places', PLACES)} illustrates the approach of {actor} to {topic}"
+    else:
+        body = f"{actor} {rng.choice(ACTIONS)} {topic}"
+        if roll < 0.8:
+            body += f" in {_pick(rng, theme, 'places', PLACES)}"
+    if rng.random() < 0.5:
         body += f" {rng.choice(QUALIFIERS)}"
-    if rng.random() < 0.08:
+    if rng.random() < 0.05:
         body += f" ({rng.choice(EXTRA_TERMS)})"
+    opener = rng.choice(OPENERS)
     return f"{opener} {body}." if opener else f"{body[0].upper()}{body[1:]}."
 
 
-def _paragraph(rng, sentences):
-    return " ".join(_sentence(rng) for _ in range(sentences))
+def _theme(rng):
+    return {"actors": rng.sample(ACTORS, 6), "places": rng.sample(PLACES, 5), "topics": rng.sample(TOPICS, 8)}
+
+
+def _paragraph(rng, sentences, theme=None):
+    return " ".join(_sentence(rng, theme) for _ in range(sentences))
 
 
 def _spread(rng, mean):
@@ -356,8 +469,9 @@ class Command(BaseCommand):
         users = self._users(workspace, options["users"])
         tags = self._codebook()
         sources = self._sources(rng, workspace, max(20, options["reports"] * 3))
-        reports = self._reports(rng, workspace, users, options["reports"])
-        passages = self._passages(rng, reports, options["passages_per_report"])
+        themes = [_theme(rng) for _ in range(options["reports"])]
+        reports = self._reports(rng, workspace, users, themes)
+        passages = self._passages(rng, reports, themes, options["passages_per_report"])
         counts = {"reports": len(reports), "passages": len(passages)}
         counts["tag links"] = self._tag_links(rng, passages, tags, users, options["tags_per_passage"])
         highlights = self._highlights(rng, passages, users, options["highlights_per_passage"])
@@ -409,11 +523,11 @@ class Command(BaseCommand):
         Source.objects.bulk_create(new, batch_size=BATCH)
         return list(Source.objects.filter(workspace=workspace).only("id"))
 
-    def _reports(self, rng, workspace, users, count):
+    def _reports(self, rng, workspace, users, themes):
         reports = []
-        for _ in range(count):
+        for theme in themes:
             title = rng.choice(REPORT_TEMPLATES).format(
-                actor=rng.choice(ACTORS), place=rng.choice(PLACES), topic=rng.choice(TOPICS)
+                actor=theme["actors"][0], place=theme["places"][0], topic=theme["topics"][0]
             )
             token = uuid.uuid4()  # not from the seed: generating twice must not collide
             title = title[0].upper() + title[1:]
@@ -431,9 +545,9 @@ class Command(BaseCommand):
             )
         return Report.objects.bulk_create(reports, batch_size=BATCH)
 
-    def _passages(self, rng, reports, per_report):
+    def _passages(self, rng, reports, themes, per_report):
         sections, passages = [], []
-        for report in reports:
+        for report, theme in zip(reports, themes, strict=True):
             section_count = max(1, min(len(SECTION_TITLES), per_report // 12))
             report_sections = [
                 Section(report=report, order=i, title=title, level=1 if i % 3 == 0 else 2)
@@ -485,7 +599,7 @@ class Command(BaseCommand):
                         order=order,
                         kind=kind,
                         label=f"{order % 9 + 1}." if kind == Passage.Kind.LIST_ITEM else "",
-                        text=_paragraph(rng, sentences),
+                        text=_paragraph(rng, sentences, theme),
                         footnotes=footnotes,
                         page=order // 6 + 1,
                         status=status,
