@@ -199,10 +199,8 @@ def sqlite_fts_repair(using="default"):
         }
         for model, column in SEARCHED:
             table = model._meta.db_table
-            if table not in existing:
-                continue
-            wanted = {fts_table(model), *_sqlite_trigger_sql(table, column)}
-            if not wanted <= existing:
+            # Only where migration 0002 installed the index: migrating back removes it on purpose.
+            if fts_table(model) in existing and not set(_sqlite_trigger_sql(table, column)) <= existing:
                 sqlite_fts_install(cursor, table, column)
                 repaired.append(table)
     return repaired
