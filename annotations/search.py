@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, connections
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
+from django.db.models import Exists, OuterRef, Prefetch, Q, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.html import escape
@@ -34,6 +34,8 @@ CONFIG = "english"
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 LINKED_PASSAGES_SHOWN = 3
+COUNT_LIMIT = 1000  # matches counted per kind; pages reach no further
+KINDS = ("passage", "comment", "source")
 
 # The searched columns: (model, column). Migration 0002 builds the PostgreSQL vector columns and
 # the SQLite FTS tables from this list, and the post_migrate hook checks the SQLite triggers.
@@ -244,8 +246,8 @@ class _Sqlite:
         )
 
     def matching(self, queryset, column):
-        # FTS5 rank (bm25) is lower for better matches; negate it so that higher is better in both
-        # backends. The rank column, unlike bm25(), may be used in a query with a window function.
+        # FTS5's rank (bm25 by default) is lower for better matches; negated, higher is better in
+        # both backends.
         return self._join(queryset, {"score": f"-{fts_table(queryset.model)}.rank"})
 
     def with_snippet(self, queryset, column, whole):
@@ -291,7 +293,12 @@ class Hit:
 class Results:
     hits: list[Hit]
     total: int
-    counts: dict = field(default_factory=dict)
+    counts: dict  # matches per kind, at most COUNT_LIMIT
+    capped: dict  # per kind: were there more than COUNT_LIMIT matches?
+
+    @property
+    def more(self):
+        return any(self.capped.values())
 
 
 def _passage_conditions(prefix, *, workspace, report, tag, status, kind):
@@ -317,11 +324,12 @@ def search(query, *, user, workspace=None, report=None, tag=None, status=None, k
     `query` uses websearch syntax: words (all required), "exact phrases", `or` between
     alternatives, `-word` or `-"phrase"` to exclude. Filters narrow the passages (and the comments
     on them, and the sources linked to them); `tag` is a Tag or a tag name. Returns the hits
-    `offset:offset + limit` of the merged ranking and the number of matches per kind.
+    `offset:offset + limit` of the merged ranking and the number of matches per kind (counted up
+    to COUNT_LIMIT).
     """
     groups = parse_query(query or "")
     if not groups:
-        return Results(hits=[], total=0, counts={"passage": 0, "comment": 0, "source": 0})
+        return Results(hits=[], total=0, counts=dict.fromkeys(KINDS, 0), capped=dict.fromkeys(KINDS, False))
     backend = _backend(groups)
     filters = {"workspace": workspace, "report": report, "tag": tag, "status": status, "kind": kind}
     passages = Passage.objects.visible_to(user).filter(_passage_conditions("", **filters))
@@ -334,18 +342,17 @@ def search(query, *, user, workspace=None, report=None, tag=None, status=None, k
         sources = sources.filter(Exists(linked))
     scopes = {"passage": (passages, "text"), "comment": (comments, "body"), "source": (sources, "title")}
 
-    # Each kind is ranked by its own query (top offset+limit, plus the total by a window count);
-    # the page is cut from the merged ranking.
-    ranked, counts = [], {}
+    # Each kind is ranked by its own query (its top offset+limit); the page is cut from the merged
+    # ranking. Counting is separate and stops at COUNT_LIMIT: a window COUNT(*) OVER () made
+    # PostgreSQL carry every match's vector through the window and spill it to disk (210 ms
+    # instead of 70 ms for 30,000 matches), and no page lies beyond COUNT_LIMIT anyway.
+    ranked, counts, capped = [], {}, {}
     for kind_name, (queryset, column) in scopes.items():
-        rows = list(
-            backend.matching(queryset, column)
-            .annotate(total=Window(Count("*")))
-            .order_by("-score", "pk")
-            .values_list("pk", "score", "total")[: offset + limit]
-        )
-        counts[kind_name] = rows[0][2] if rows else 0
-        ranked.extend((score, kind_name, pk) for pk, score, _total in rows)
+        matches = backend.matching(queryset, column)
+        rows = list(matches.order_by("-score", "pk").values_list("pk", "score")[: offset + limit])
+        found = len(rows) if len(rows) < offset + limit else matches.values("pk")[: COUNT_LIMIT + 1].count()
+        counts[kind_name], capped[kind_name] = min(found, COUNT_LIMIT), found > COUNT_LIMIT
+        ranked.extend((score, kind_name, pk) for pk, score in rows)
     ranked.sort(key=lambda row: (-row[0], row[1], row[2]))
     page = ranked[offset : offset + limit]
 
@@ -353,7 +360,7 @@ def search(query, *, user, workspace=None, report=None, tag=None, status=None, k
     hits = [objects[(kind_name, pk)] for score, kind_name, pk in page]
     for hit, (score, _kind, _pk) in zip(hits, page, strict=True):
         hit.score = score
-    return Results(hits=hits, total=sum(counts.values()), counts=counts)
+    return Results(hits=hits, total=sum(counts.values()), counts=counts, capped=capped)
 
 
 def _fetch_page(backend, scopes, passages, page):

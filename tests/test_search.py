@@ -292,3 +292,14 @@ def test_postgres_search_uses_the_gin_index(corpus, viewer):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = matches.explain()
     assert "annotations_passage_search_vector" in plan
+
+
+def test_counts_stop_at_the_limit(workspace, viewer, monkeypatch):
+    monkeypatch.setattr("annotations.search.COUNT_LIMIT", 7)
+    make_report(workspace, passages=12)
+    results = search("xinjiang", user=viewer, limit=5)
+    assert (results.counts["passage"], results.capped["passage"], results.more) == (7, True, True)
+    assert len(results.hits) == 5
+    assert (search("xinjiang", user=viewer, limit=20).counts["passage"], results.capped["passage"]) == (7, True)
+    exact = search('"number 3"', user=viewer, limit=5)
+    assert (exact.counts["passage"], exact.capped["passage"], exact.more) == (1, False, False)

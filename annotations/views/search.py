@@ -3,11 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from ..models import Passage, Report, Tag, Workspace
-from ..search import search
+from ..search import COUNT_LIMIT, search
 
 PAGE_SIZE = 20
-# Deeper pages rank ever more rows per query; past this, refining the query serves better.
-MAX_PAGE = 50
+# Deeper pages rank ever more rows per query; past the counted matches, refining the query serves better.
+MAX_PAGE = COUNT_LIMIT // PAGE_SIZE
 FILTERS = ("workspace", "report", "tag", "status", "kind")
 
 
