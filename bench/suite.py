@@ -150,18 +150,22 @@ def bench_search():
     for _round in range(3):
         for query in QUERIES:
             started = time.perf_counter()
-            results = search(query, user=user)
+            search(query, user=user)
             elapsed = time.perf_counter() - started
             timings.append(elapsed)
-            per_query.setdefault(query, {"matches": results.total, "ms": []})["ms"].append(ms(elapsed))
+            per_query.setdefault(query, {"ms": []})["ms"].append(ms(elapsed))
+    for query, details in per_query.items():  # not timed: search() counts only up to COUNT_LIMIT
+        details["matches"] = _backend(parse_query(query)).matching(Passage.objects.all(), "text").count()
     slowest = sorted(per_query.items(), key=lambda item: -statistics.median(item[1]["ms"]))[:5]
     figures = {
         "queries": len(QUERIES),
         "rounds": 3,
         "what": "search() end to end: three ranked queries (passages, comments, sources) + page fetch with snippets",
         **summary(timings),
-        "slowest": {query: {"median_ms": statistics.median(d["ms"]), "matches": d["matches"]} for query, d in slowest},
-        "matches_median": statistics.median(d["matches"] for d in per_query.values()),
+        "slowest": {
+            query: {"median_ms": statistics.median(d["ms"]), "passages_matching": d["matches"]} for query, d in slowest
+        },  # fmt: skip
+        "passages_matching_median": statistics.median(d["matches"] for d in per_query.values()),
     }
     client = Client()
     client.force_login(user)
