@@ -281,7 +281,7 @@ def render_snippet(raw):
 class Hit:
     kind: str  # "passage", "comment" or "source"
     score: float
-    snippet: SafeString = ""
+    snippet: SafeString
     passage: Passage | None = None  # the passage found, or the one the comment is about
     comment: Comment | None = None
     source: Source | None = None
@@ -356,16 +356,15 @@ def search(query, *, user, workspace=None, report=None, tag=None, status=None, k
     ranked.sort(key=lambda row: (-row[0], row[1], row[2]))
     page = ranked[offset : offset + limit]
 
-    objects = _fetch_page(backend, scopes, passages, page)
-    hits = [objects[(kind_name, pk)] for score, kind_name, pk in page]
-    for hit, (score, _kind, _pk) in zip(hits, page, strict=True):
-        hit.score = score
+    hits = _fetch_page(backend, scopes, passages, page)
     return Results(hits=hits, total=sum(counts.values()), counts=counts, capped=capped)
 
 
 def _fetch_page(backend, scopes, passages, page):
-    """The records of one page with their snippets, in a fixed number of queries."""
+    """The hits of one page, in ranking order, with their records and snippets, in a fixed number
+    of queries."""
     wanted = {kind_name: [pk for _score, k, pk in page if k == kind_name] for kind_name in scopes}
+    score = {(kind_name, pk): value for value, kind_name, pk in page}
     found = {}
     if wanted["passage"]:
         queryset = (
@@ -376,14 +375,20 @@ def _fetch_page(backend, scopes, passages, page):
             )
         )
         for passage in backend.with_snippet(queryset, "text", whole=False):
-            found["passage", passage.pk] = Hit("passage", 0, render_snippet(passage.snippet), passage=passage)
+            found["passage", passage.pk] = Hit(
+                "passage", score["passage", passage.pk], render_snippet(passage.snippet), passage=passage
+            )
     if wanted["comment"]:
         queryset = Comment.objects.filter(pk__in=wanted["comment"]).select_related(
             "passage__report", "passage__section", "author"
         )
         for comment in backend.with_snippet(queryset, "body", whole=False):
             found["comment", comment.pk] = Hit(
-                "comment", 0, render_snippet(comment.snippet), passage=comment.passage, comment=comment
+                "comment",
+                score["comment", comment.pk],
+                render_snippet(comment.snippet),
+                passage=comment.passage,
+                comment=comment,
             )
     if wanted["source"]:
         first_links = (
@@ -401,10 +406,10 @@ def _fetch_page(backend, scopes, passages, page):
         for source in backend.with_snippet(queryset, "title", whole=True):
             found["source", source.pk] = Hit(
                 "source",
-                0,
+                score["source", source.pk],
                 render_snippet(source.snippet),
                 source=source,
                 linked_passages=[link.passage for link in source.first_links],
                 link_count=source.link_count,
             )
-    return found
+    return [found[kind_name, pk] for _score, kind_name, pk in page]
