@@ -60,6 +60,11 @@ class MarkerScanner:
     expected: int = 1
     seen: list[str] = field(default_factory=list)
 
+    def __post_init__(self):
+        numbered = [int(label) for label in self.note_labels if label.isdigit()]
+        # With numbered note bodies in the file, a number past the last of them is not a marker.
+        self.last_note = max(numbered, default=None)
+
     def extract(self, text: str) -> tuple[str, list[str]]:
         """Return the text without markers and the markers found, in order, without repeats."""
         found: list[str] = []
@@ -115,6 +120,8 @@ class MarkerScanner:
         return self._take_number(int(match.group("sp_num")))
 
     def _take_number(self, number: int, force: bool = False) -> str | None:
+        if self.last_note is not None and number > self.last_note:
+            return None
         if force or number == self.expected:
             self.expected = number + 1
             return str(number)

@@ -113,7 +113,7 @@ class _ReportHTMLParser(HTMLParser):
             self._flush()  # the text so far belongs to the enclosing block
         self.stack.append((tag, attributes))
         depth = len(self.stack)
-        if note is not None:
+        if note is not None and self.note_label is None:
             self.note_label, self.note_depth = note, depth
         if container and not self.notes_container_depth:
             self.notes_container_depth = depth

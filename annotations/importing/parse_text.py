@@ -31,6 +31,8 @@ from .structure import ParsedReport, ReportImportError
 
 # A sentence ends here: closing punctuation, maybe a closing quote or bracket, maybe a marker.
 _SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$|[.!?][\"”’')\]]+$")
+# A heading does not end like a sentence or a clause (a question is fine).
+_CLOSED = re.compile(r"[.,;:!][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
 _ABBREVIATION_END = re.compile(
     r"(?:^|\s)(?:(?:[A-Z]\.){1,3}|Mr\.|Mrs\.|Ms\.|Dr\.|Prof\.|No\.|Nos\.|vs\.|e\.g\.|i\.e\.|cf\.|St\.|Inc\.|"
     r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|p\.|pp\.|Vol\.|Art\.|Sec\.|Fig\.)$"
@@ -99,6 +101,7 @@ class _Open:
 class _Layout:
     width: int  # the wrap width W
     wrapped: bool  # False when every line is a paragraph of its own
+    steady: bool  # many lines share the width, so lines clearly wider are set in a smaller font
     trailing_marks_end: bool  # two trailing spaces mark a paragraph end
     indent_marks_start: bool  # an indented line starts a paragraph (typewritten style)
 
@@ -108,12 +111,15 @@ def parse_text(text: str, *, title_hint: str = "", warnings: list[str] | None = 
     warnings = warnings if warnings is not None else []
     text = normalise_characters(text)
     lines = _split_lines(text)
-    lines, dropped = _drop_furniture(lines)
+    furniture = _furniture(lines)
+    # A running header often repeats the title: the title is looked for before furniture goes.
+    title, title_index = _find_title(lines, furniture, title_hint)
+    dropped = sum(1 for i in furniture if lines[i].text)
     if dropped:
         warnings.append(f"dropped {dropped} line(s) of page furniture (page numbers, running headers, contents)")
+    lines = [line for i, line in enumerate(lines) if i not in furniture and i != title_index]
     if not any(line.text for line in lines):
         raise ReportImportError("no text found")
-    title, lines = _take_title(lines, title_hint)
     segmenter = _Segmenter(lines, _measure(lines), Vocabulary(text))
     blocks = segmenter.run()
     return build_report(title, blocks, warnings)
@@ -164,18 +170,14 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", collapse_whitespace(text.lower()))
 
 
-def _drop_furniture(lines: list[Line]) -> tuple[list[Line], int]:
-    """Remove page numbers, running headers and footers, and tables of contents."""
-    drop: set[int] = set()
-    for i, line in enumerate(lines):
-        if line.text and (_PAGE_NUMBER.match(line.text) or _DOT_LEADER.search(line.text)):
-            drop.add(i)
-    drop |= _running_lines(lines)
-    drop |= _table_of_contents(lines)
-    if not drop:
-        return lines, 0
-    dropped = sum(1 for i in drop if lines[i].text)
-    return [line for i, line in enumerate(lines) if i not in drop], dropped
+def _furniture(lines: list[Line]) -> set[int]:
+    """Indexes of page numbers, running headers and footers, and table-of-contents lines."""
+    drop = {
+        i
+        for i, line in enumerate(lines)
+        if line.text and (_PAGE_NUMBER.match(line.text) or _DOT_LEADER.search(line.text))
+    }
+    return drop | _running_lines(lines) | _table_of_contents(lines)
 
 
 def _running_lines(lines: list[Line]) -> set[int]:
@@ -237,32 +239,66 @@ def _table_of_contents(lines: list[Line]) -> set[int]:
     return drop
 
 
-def _take_title(lines: list[Line], hint: str) -> tuple[str, list[Line]]:
-    """The title is the hint (PDF metadata) or the first line; a title line is not body text."""
-    first = next((i for i, line in enumerate(lines) if line.text), None)
+def _find_title(lines: list[Line], furniture: set[int], hint: str) -> tuple[str, int | None]:
+    """The title (the hint from PDF metadata, else the first line) and the index of its line, if it
+    is a line of its own rather than the start of the text."""
+    first = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.text
+            and not _PAGE_NUMBER.match(line.text)
+            and not (i in furniture and _DOT_LEADER.search(line.text))
+        ),
+        None,
+    )
     if first is None:
-        return hint, lines
-    first_text = lines[first].text
+        return hint, None
+    text = lines[first].text
+    following = lines[first + 1].text if first + 1 < len(lines) else ""
+    stands_alone = (
+        len(text.split()) <= 25
+        and not _CLOSED.search(text)
+        and not following[:1].islower()
+        and not _KNOWN_HEADINGS.match(text)
+    )
     if hint:
-        if collapse_whitespace(first_text).casefold() in collapse_whitespace(hint).casefold():
-            return hint, lines[first + 1 :]
-        return hint, lines
-    if len(first_text.split()) <= 25 and not _KNOWN_HEADINGS.match(first_text):
-        return first_text, lines[first + 1 :]
-    words = first_text.split()
-    return " ".join(words[:12]) + ("…" if len(words) > 12 else ""), lines
+        same = collapse_whitespace(text).casefold() in collapse_whitespace(hint).casefold()
+        return hint, first if same else None
+    if stands_alone:
+        return text, first
+    words = text.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else ""), None
 
 
 def _measure(lines: list[Line]) -> _Layout:
-    lengths = sorted(len(line.text) for line in lines if line.text)
-    width, count = _densest_width(lengths)
-    wrapped = len(lengths) >= 3 and count >= 0.35 * len(lengths) and width <= 300
     filled = [line for line in lines if line.text]
+    # Lines inside a paragraph (not ending one) fill the width; last lines and headings do not.
+    inner = [
+        len(line.text)
+        for line, nxt in zip(lines, lines[1:], strict=False)
+        if line.text and nxt.text and not ends_sentence(line.text)
+    ]
+    lengths = sorted(inner if len(inner) >= 3 else [len(line.text) for line in filled])
+    width, count = _densest_width(lengths)
+    dense = len(lengths) >= 3 and count >= 0.35 * len(lengths) and width <= 300
+    if not dense and lengths:
+        width = lengths[int(0.9 * (len(lengths) - 1))]
+    # Lines that stop mid-sentence and go on in lower case on the next line are wrapped, however
+    # uneven their lengths; text written one paragraph a line has next to none.
+    broken = sum(
+        1
+        for line, nxt in zip(lines, lines[1:], strict=False)
+        if line.text and nxt.text and nxt.text[0].islower() and not ends_sentence(line.text)
+    )
+    wrapped = dense or broken >= max(1, 0.05 * len(filled))
+    steady = dense and count >= 10  # enough lines of one width to call others wider
     with_trailing = [line for line in filled if line.trailing >= 2]
     trailing_marks_end = bool(with_trailing) and len(with_trailing) <= 0.4 * len(filled)
-    indented = [line for line in filled if line.indent >= 2]
-    indent_marks_start = 0.02 * len(filled) <= len(indented) <= 0.4 * len(filled)
-    return _Layout(width, wrapped, trailing_marks_end, indent_marks_start)
+    base_indent = min((line.indent for line in filled), default=0)
+    indented = [line for line in filled if line.indent >= base_indent + 2]
+    indent_marks_start = 0.02 * len(filled) <= len(indented) <= 0.6 * len(filled)
+    return _Layout(width, wrapped, steady, trailing_marks_end, indent_marks_start)
 
 
 def _densest_width(lengths: list[int]) -> tuple[int, int]:
@@ -367,7 +403,8 @@ class _Segmenter:
         if current is None or self.blank_before or current.ended:
             return "hard"
         previous = current.lines[-1]
-        if self.layout.indent_marks_start and line.indent >= 2 > previous.indent and ends_sentence(previous.text):
+        indented = line.indent >= previous.indent + 2
+        if self.layout.indent_marks_start and indented and ends_sentence(previous.text):
             return "hard"
         if ends_sentence(previous.text) or previous.text.endswith(":"):
             return "soft"
@@ -443,7 +480,8 @@ class _Segmenter:
         if boundary == "soft" and len(text) > 0.7 * self.layout.width:
             return False
         # Several short lines in a row are an address, a cover page or a list, not a heading.
-        return following != i + 1 or not self._heading_shape(nxt) or _KNOWN_HEADINGS.match(nxt) is not None
+        short_next = self._heading_shape(nxt) and len(nxt) < 0.8 * self.layout.width
+        return following != i + 1 or not short_next or _KNOWN_HEADINGS.match(nxt) is not None
 
     def _heading_shape(self, text: str) -> bool:
         words = text.split()
@@ -451,7 +489,7 @@ class _Segmenter:
             return False
         if self.layout.wrapped and len(text) >= 0.9 * self.layout.width:
             return False
-        if text[-1] in ".,;:" or not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
+        if _CLOSED.search(text) or not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
             return False
         letters = sum(ch.isalpha() for ch in text)
         return letters >= 2 and letters >= 0.5 * len(text.replace(" ", ""))
@@ -526,7 +564,7 @@ class _Segmenter:
 
     def _set_in_small_print(self, block: _Open) -> bool:
         """Unmarked notes: lines clearly wider than the body's, as a smaller font makes them."""
-        if not self.layout.wrapped or len(block.lines) < 3:
+        if not self.layout.steady or len(block.lines) < 3:
             return False
         widths = [len(line.text) for line in block.lines[:-1]]
         return statistics.median(widths) > _WIDE_LINE * self.layout.width
