@@ -46,7 +46,7 @@ def parse_pdf(data: bytes, *, progress: Callable[[int, int], None] | None = None
     empty = [number for number, text in enumerate(pages, start=1) if _text_size(text) == 0]
     if empty:
         warnings.append(f"{len(empty)} page(s) without a text layer (scanned?): {_page_list(empty)}")
-    return parse_text("\f".join(pages), title_hint=title, warnings=warnings)
+    return parse_text("\f".join(pages), title_hint=title, warnings=warnings, paged=True)
 
 
 @contextmanager

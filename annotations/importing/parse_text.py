@@ -106,11 +106,16 @@ class _Layout:
     indent_marks_start: bool  # an indented line starts a paragraph (typewritten style)
 
 
-def parse_text(text: str, *, title_hint: str = "", warnings: list[str] | None = None) -> ParsedReport:
-    """Parse plain text, where form feeds ("\\f") separate pages, into a ParsedReport."""
+def parse_text(
+    text: str, *, title_hint: str = "", warnings: list[str] | None = None, paged: bool = False
+) -> ParsedReport:
+    """Parse plain text, where form feeds ("\\f") separate pages, into a ParsedReport.
+
+    `paged` says the text comes in pages (from a PDF) even when there is only one.
+    """
     warnings = warnings if warnings is not None else []
     text = normalise_characters(text)
-    lines = _split_lines(text)
+    lines = _split_lines(text, paged)
     furniture = _furniture(lines)
     # A running header often repeats the title: the title is looked for before furniture goes.
     title, title_index = _find_title(lines, furniture, title_hint)
@@ -129,11 +134,11 @@ def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text)) and not _ABBREVIATION_END.search(text)
 
 
-def _split_lines(text: str) -> list[Line]:
+def _split_lines(text: str, paged: bool) -> list[Line]:
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages.pop()
-    paged = len(pages) > 1
+    paged = paged or len(pages) > 1
     lines: list[Line] = []
     number = 0
     for page_number, page in enumerate(pages, start=1):
