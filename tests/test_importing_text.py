@@ -1,5 +1,7 @@
 """The plain-text parser on small texts, one artefact of PDF extraction at a time."""
 
+from pathlib import Path
+
 from annotations.importing import parse_report
 from annotations.importing.cleaning import Vocabulary, join_lines
 from annotations.importing.parse_text import parse_text
@@ -271,3 +273,52 @@ def test_cover_page_lines_do_not_become_headings():
         "Body text.\n"
     )
     assert [s.title for s in report.sections if s.title] == ["Introduction"]
+
+
+SAMPLES = Path(__file__).parent / "importing_samples"
+
+
+def test_audit_report_sample_cover_contents_footnotes_and_recommendations():
+    report = parse_report((SAMPLES / "audit_report.txt").read_bytes(), "audit_report.txt", max_bytes=LIMIT)
+    titles = [s.title for s in report.sections]
+    assert titles[-4:] == [
+        "Letter",
+        "Background",
+        "Inspections Were Mostly Timely",
+        "Recommendations for Executive Action",
+    ]
+    assert "June 2023" not in titles and "Objectives, Scope, and Methodology" not in " ".join(titles)
+    everything = " ".join(texts(report))
+    assert "Page 1" not in everything and "GAO-23-104512 Bridge Safety" not in everything
+    first = next(p for p in body(report) if p.text.startswith("The nation's roughly 620,000 bridges"))
+    assert first.footnotes == ["1", "2"]
+    assert "4.5 billion vehicle trips each day. States inspect" in first.text
+    assert [n.label for n in report.notes] == ["1", "2", "3", "4"]
+    assert report.notes[0].text == (
+        "Bureau of Transportation Statistics, Transportation Statistics Annual Report 2022 "
+        "(Washington, D.C.: Dec. 2022)."
+    )
+    items = [p for p in body(report) if p.kind == "list_item"]
+    assert [p.label for p in items] == ["1", "2"]
+    assert items[0].text.endswith("within 90 days. (Recommendation 1)")
+
+
+def test_research_service_sample_page_breaks_notes_and_bullets():
+    report = parse_report((SAMPLES / "research_service.txt").read_bytes(), "research.txt", max_bytes=LIMIT)
+    assert report.title == "Water Infrastructure Financing: An Overview"
+    assert [s.title for s in report.sections if s.title] == [
+        "Introduction", "Federal Programs", "State Revolving Funds", "Issues for Congress"
+    ]  # fmt: skip
+    programs = report.sections[2].passages
+    assert len(programs) == 1
+    assert programs[0].text.endswith("which operates a loan and grant program that has been in place since the 1930s.")
+    assert programs[0].footnotes == ["4", "5"]
+    assert report.sections[1].passages[0].footnotes == ["1", "2", "3"]
+    assert "$472.6 billion over 20 years" in report.sections[1].passages[0].text
+    assert [(n.label, n.page) for n in report.notes] == [("1", 1), ("2", 1), ("3", 1), ("4", 2), ("5", 3)]
+    bullets = [p.text for p in report.sections[-1].passages if p.kind == "list_item"]
+    assert bullets == [
+        "Whether to increase SRF appropriations;",
+        "Whether to expand eligibility to private systems; and",
+        "How to target assistance to the communities most in need.",
+    ]

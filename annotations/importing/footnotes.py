@@ -31,7 +31,7 @@ _CANDIDATE = re.compile(
 
 # The start of a note body: "12 Text", "12. Text" (in a notes section), "[12] Text", "* Text", "¹² Text".
 NOTE_START = re.compile(
-    r"^(?:\[(?P<bracket>\d{1,3})\]|(?P<num>\d{1,3})(?P<dot>[.)])?|(?P<sym>\*{1,3}|[†‡§]{1,3})"
+    r"^(?:\[(?P<bracket>\d{1,3})\]|(?P<num>\d{1,3})(?!\d)(?P<dot>[.)])?|(?P<sym>\*{1,3}|[†‡§]{1,3})"
     r"|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+))[ \t]*(?P<rest>\S.*)$"
 )
 

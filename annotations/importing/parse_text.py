@@ -43,7 +43,13 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$|(?:\s\.){3,}")
-_TOC_ENTRY = re.compile(r"\S\s+(?:\d{1,4}|[ivxlc]{1,6})$|(?:\.\s?){4,}|…{2,}")
+# A contents entry ends in a page number (not a year, not a number in a list like "5, 6").
+_TOC_ENTRY = re.compile(r"[^\s,\d]\s+(?:\d{1,3}|[ivxlc]{1,6})$|(?:\.\s?){4,}|…{2,}")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_DATE = re.compile(rf"(?:{_MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})$", re.IGNORECASE)
 _CONTENTS = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
 _KNOWN_HEADINGS = re.compile(
     r"^(?:(?:\d{1,2}|[IVX]{1,4})\.?\s+)?(?:"
@@ -64,7 +70,10 @@ _LIST_ITEM = re.compile(
     r"^(?:\((?P<paren>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})\)|(?P<plain>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})[.)])"
     r"\s+(?P<rest>\S.*)$"
 )
-_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢►✓–—-]|\*)\s+(?P<rest>\S.*)$")
+# Bullets, including the private-use code points Symbol and Wingdings bullets come out as. Those
+# start an item wherever they are; a dash or "*" only where a paragraph may end.
+_BULLET_SIGNS = "•·▪◦‣●○■□➢►✓\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf0a8"
+_BULLET = re.compile(rf"^(?:[{_BULLET_SIGNS}]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 
 # A line shorter than this share of its paragraph's width that ends a sentence ends the paragraph.
 _SHORT_LINE = 0.8
@@ -158,7 +167,8 @@ def _split_lines(text: str, paged: bool) -> list[Line]:
                 line.page_start = i == filled[0]
                 line.page_tail = i >= filled[len(filled) // 2]
             lines.append(line)
-    _mark_single_space_page_starts(lines)
+    if not paged:
+        _mark_single_space_page_starts(lines)
     return lines
 
 
@@ -389,7 +399,7 @@ class _Segmenter:
             self._close()
             self._add_heading(line)
             return
-        if boundary is not None:
+        if boundary is not None or line.text[0] in _BULLET_SIGNS:
             item = self._list_item(line)
             if item is not None:
                 self._close()
@@ -446,7 +456,7 @@ class _Segmenter:
             or current.kind == "note"
             or current.ended
         )
-        starts_like_text = rest[:1].isupper() or rest[:1] in "“\"'‘(["
+        starts_like_text = rest[:1].isupper() or rest[:1].isdigit() or rest[:1] in "“\"'‘(["
         return (marker, rest) if at_gap and starts_like_text else None
 
     def _note_goes_on(self, note: _Open, line: Line) -> bool:
@@ -496,6 +506,8 @@ class _Segmenter:
             return False
         if _CLOSED.search(text) or not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
             return False
+        if _DATE.search(text) and len(words) <= 6:
+            return False  # a date line on a cover or under a letter's address: "Updated March 3, 2022"
         letters = sum(ch.isalpha() for ch in text)
         return letters >= 2 and letters >= 0.5 * len(text.replace(" ", ""))
 
