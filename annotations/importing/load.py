@@ -1,7 +1,6 @@
 """Write a parsed report to the database: the one import path for the command and the upload form."""
 
 import hashlib
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,12 +13,12 @@ from simple_history.utils import bulk_create_with_history
 
 from ..models import Passage, Report, Section, Workspace
 from . import ParsedReport, ReportImportError, parse_report, refuse_oversized
+from .structure import is_notes_heading
 
 # progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
 Progress = Callable[[str, int, int], None]
 
 BATCH_SIZE = 500
-_NOTES_TITLE = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
 
 @dataclass
@@ -115,8 +114,8 @@ def _unique_slug(workspace: Workspace, title: str) -> str:
 
 def _write_structure(report: Report, parsed: ParsedReport, user, progress: Progress | None) -> ImportResult:
     """Sections, then body passages in reading order, then the notes in a "Notes" section at the end."""
-    body_sections = [s for s in parsed.sections if not (_NOTES_TITLE.match(s.title) and not s.passages)]
-    notes_title = next((s.title for s in parsed.sections if _NOTES_TITLE.match(s.title) and not s.passages), "Notes")
+    body_sections = [s for s in parsed.sections if not (is_notes_heading(s.title) and not s.passages)]
+    notes_title = next((s.title for s in parsed.sections if is_notes_heading(s.title) and not s.passages), "Notes")
     section_rows = [
         Section(report=report, order=order, title=s.title[:500], level=s.level)
         for order, s in enumerate((s for s in body_sections if s.title), start=1)

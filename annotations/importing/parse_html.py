@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from .assemble import Block, build_report
 from .cleaning import collapse_whitespace, normalise_characters
 from .footnotes import note_start, sentinel
-from .structure import ParsedReport, ReportImportError
+from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # Site furniture and non-text: skipped with everything inside.
 _SKIP = {"script", "style", "noscript", "template", "nav", "footer", "svg", "button", "select", "iframe", "form"}
@@ -32,7 +32,6 @@ _BACK_HREF = re.compile(r"^#_?(?:fnref|ftnref|footnote-ref|endnoteref|ednref|ref
 _NOTES_CONTAINER = re.compile(r"\b(?:footnotes|endnotes|doc-endnotes|doc-footnotes)\b", re.IGNORECASE)
 _NOTE_CLASS = re.compile(r"\b(?:footnote|endnote|MsoFootnoteText|MsoEndnoteText)\b", re.IGNORECASE)
 _MARKER_TEXT = re.compile(r"^[\[(]?(\d{1,4}|[*†‡§]{1,3})[\])]?$")
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
 
 @dataclass
@@ -248,7 +247,7 @@ class _ReportHTMLParser(HTMLParser):
         heading = next((_HEADING.match(tag) for tag, _ in reversed(self.stack) if _HEADING.match(tag)), None)
         if heading and self.note_label is None:
             self.blocks.append(Block("heading", text, level=int(heading.group(1))))
-            self.in_notes_section = bool(_NOTES_HEADING.match(text))
+            self.in_notes_section = is_notes_heading(text)
             return
         kind = self._kind("paragraph")
         label = ""

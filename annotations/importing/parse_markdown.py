@@ -13,7 +13,7 @@ from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import sentinel
 from .lists import label_kind
-from .structure import ParsedReport
+from .structure import ParsedReport, is_notes_heading
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -27,7 +27,6 @@ _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^(?P<label>[^\]\s]+)\]:[ \t]*(?P<rest>.*)
 _BRACKET_NOTE = re.compile(r"^ {0,3}\[(?P<label>\d{1,3})\][ \t]+(?P<rest>\S.*)$")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]^][^\]]*\]:[ \t]*\S+")
 _TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
 _ESCAPES = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _INLINE_RULES = [
@@ -184,7 +183,7 @@ def _add_heading(state: _State, level: int, title: str) -> None:
     title = _inline(title.strip())
     state.blocks.append(Block("heading", title, level=level))
     state.items = []
-    state.in_notes_section = bool(_NOTES_HEADING.match(collapse_whitespace(title)))
+    state.in_notes_section = is_notes_heading(title)
 
 
 def _table_row(line: str) -> str:

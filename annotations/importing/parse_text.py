@@ -27,7 +27,7 @@ from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import note_start, referenced_markers
 from .lists import label_kind
-from .structure import ParsedReport, ReportImportError
+from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # A sentence ends here: closing punctuation, maybe a closing quote or bracket, maybe a marker.
 _SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$|[.!?][\"”’')\]]+$")
@@ -64,7 +64,6 @@ _KNOWN_HEADINGS = re.compile(
     r")$",
     re.IGNORECASE,
 )
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 _NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+(?P<rest>\S.*)$")
 _LIST_ITEM = re.compile(
     r"^(?:\((?P<paren>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})\)|(?P<plain>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})[.)])"
@@ -520,7 +519,7 @@ class _Segmenter:
         self.blocks.append(Block("heading", text, level=level, page=line.page))
         self.referenced |= referenced_markers(text)
         self.list_levels = []
-        self.in_notes_section = bool(_NOTES_HEADING.match(text))
+        self.in_notes_section = is_notes_heading(text)
 
     # --- list items -----------------------------------------------------------------------
 
