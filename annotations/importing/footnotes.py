@@ -96,7 +96,7 @@ class MarkerScanner:
             return self._take_number(int(match.group("sup").translate(_SUPERSCRIPTS)), force=True)
         if match.group("g_num"):
             number = int(match.group("g_num"))
-            if not _glued_context_ok(text, match.start()):
+            if not _glued_context_ok(text, match.start()) or not _sentence_goes_on_well(text, match):
                 return None
             if not self.heuristic:
                 # Markup marked the references: a bare number counts only if it is the next one and has a note.
@@ -115,7 +115,7 @@ class MarkerScanner:
             if symbol in self.note_labels or text[match.start() - 1] in _PUNCT:
                 return symbol
             return None
-        if _digit_before_punct(text, match.start()):
+        if _digit_before_punct(text, match.start()) or not _sentence_goes_on_well(text, match):
             return None  # "items 1, 2, 3": a series of numbers, not a marker
         return self._take_number(int(match.group("sp_num")))
 
@@ -144,6 +144,18 @@ def _glued_context_ok(text: str, pos: int) -> bool:
         digits = re.search(r"\d+$", text[: pos - 1]).group()
         return before == "." and len(digits) == 4 and not text[: pos - 1 - 4].endswith((".", ","))
     return True
+
+
+def _sentence_goes_on_well(text: str, match: re.Match) -> bool:
+    """After a sentence's full stop and a marker, the next sentence starts: "region.1 Furthermore".
+
+    "ASN.1 library", "Figure A.1 shows" and "in 2010. 12 people" go on in lower case: no marker.
+    """
+    start = match.start("spaced") if match.group("spaced") else match.start()
+    if text[start - 1] not in ".!?":
+        return True
+    following = text[match.end() :].lstrip(" \t)]\"”’'")
+    return not following or not following[0].islower()
 
 
 def tidy_spaces(text: str) -> str:

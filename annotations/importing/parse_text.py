@@ -18,7 +18,6 @@ repairs them with layout heuristics that hold across publishers:
   contents are dropped before anything else.
 """
 
-import math
 import re
 import statistics
 from dataclasses import dataclass
@@ -64,6 +63,7 @@ _KNOWN_HEADINGS = re.compile(
     r")$",
     re.IGNORECASE,
 )
+_SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+[A-Z][^.,;:]{0,80}$")
 _NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+(?P<rest>\S.*)$")
 _LIST_ITEM = re.compile(
     r"^(?:\((?P<paren>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})\)|(?P<plain>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})[.)])"
@@ -195,25 +195,37 @@ def _furniture(lines: list[Line]) -> set[int]:
 
 
 def _running_lines(lines: list[Line]) -> set[int]:
-    """Lines repeated at the top or bottom of many pages (or, without pages, set apart and repeated)."""
-    pages = sorted({line.page for line in lines if line.page is not None})
-    candidates: dict[str, list[int]] = {}
+    """Running headers and footers: lines repeated at the top or bottom of pages."""
+    pages = {line.page for line in lines if line.page is not None}
     if len(pages) >= 2:
-        by_page: dict[int, list[int]] = {}
-        for i, line in enumerate(lines):
-            if line.text:
-                by_page.setdefault(line.page, []).append(i)
-        for indexes in by_page.values():
-            edge = indexes[:3] + indexes[-3:]
-            for i in dict.fromkeys(edge):
-                candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
-        needed = max(2, math.ceil(0.4 * len(pages)))
-        return {
-            i
-            for key, indexes in candidates.items()
-            if len({lines[i].page for i in indexes}) >= needed and not _KNOWN_HEADINGS.match(lines[indexes[0]].text)
-            for i in indexes
-        }
+        return _running_lines_on_pages(lines, len(pages))
+    return _running_lines_without_pages(lines)
+
+
+def _running_lines_on_pages(lines: list[Line], page_count: int) -> set[int]:
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        if line.text:
+            by_page.setdefault(line.page, []).append(i)
+    candidates: dict[str, list[int]] = {}
+    for indexes in by_page.values():
+        for i in dict.fromkeys(indexes[:3] + indexes[-3:]):
+            candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
+    # Three pages are enough, as running headers often change with the chapter; two if the
+    # line's number changes from page to page ("Chapter 2: Background 3", "... 4").
+    needed = 3 if page_count >= 5 else 2
+    running: set[int] = set()
+    for indexes in candidates.values():
+        on_pages = len({lines[i].page for i in indexes})
+        numbered = on_pages >= 2 and len({lines[i].text for i in indexes}) == len(indexes)
+        if (on_pages >= needed or numbered) and not _KNOWN_HEADINGS.match(lines[indexes[0]].text):
+            running.update(indexes)
+    return running
+
+
+def _running_lines_without_pages(lines: list[Line]) -> set[int]:
+    """Without page breaks: short lines set apart by blank lines, repeated, usually with a page number."""
+    candidates: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         if line.text and len(line.text.split()) <= 15 and not ends_sentence(line.text):
             before = lines[i - 1].text if i > 0 else ""
@@ -394,7 +406,7 @@ class _Segmenter:
         if boundary == "hard" and self._continues_after_break(line):
             self._append(line)
             return
-        if boundary is not None and self._is_heading(i, line, boundary):
+        if (boundary is not None or self._is_unmistakable_heading(i, line)) and self._is_heading(i, line, boundary):
             self._close()
             self._add_heading(line)
             return
@@ -474,7 +486,14 @@ class _Segmenter:
 
     # --- headings -------------------------------------------------------------------------
 
-    def _is_heading(self, i: int, line: Line, boundary: str) -> bool:
+    def _is_unmistakable_heading(self, i: int, line: Line) -> bool:
+        """A heading that needs no paragraph end before it: "2.4 Library Notes", "1. Introduction"."""
+        following = self.next_filled[i]
+        if following < 0 or not self.lines[following].text[0].isupper():
+            return False
+        return bool(_KNOWN_HEADINGS.match(line.text) or _SUBSECTION.match(line.text))
+
+    def _is_heading(self, i: int, line: Line, boundary: str | None) -> bool:
         text = line.text
         following = self.next_filled[i]
         if following < 0:
@@ -491,7 +510,7 @@ class _Segmenter:
             return self._heading_shape(numbered.group("rest")) and _LIST_ITEM.match(nxt) is None
         if _is_all_caps(text):
             return True
-        if boundary == "soft" and len(text) > 0.7 * self.layout.width:
+        if boundary != "hard" and len(text) > 0.7 * self.layout.width:
             return False
         # Several short lines in a row are an address, a cover page or a list, not a heading.
         short_next = self._heading_shape(nxt) and len(nxt) < 0.8 * self.layout.width
