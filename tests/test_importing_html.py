@@ -96,3 +96,9 @@ def test_bare_superscripts_count_only_in_the_marker_sequence():
 def test_notes_heading_with_paragraph_notes():
     report = parse("<h1>T</h1><p>Claim.<sup>1</sup></p><h2>Notes</h2><p>1 Smith, Widgets, 2001.</p>")
     assert [(n.label, n.text) for n in report.notes] == [("1", "Smith, Widgets, 2001.")]
+
+
+def test_superscripts_follow_the_sequence_when_no_notes_were_found():
+    report = parse("<h1>T</h1><p>Growth.<sup>1</sup> Decline.<sup>2</sup> Year 2015<sup>7</sup>.</p>")
+    assert body(report)[0].text == "Growth. Decline. Year 20157."
+    assert body(report)[0].footnotes == ["1", "2"]

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 from .assemble import Block, build_report
 from .cleaning import collapse_whitespace, normalise_characters
-from .footnotes import note_start, sentinel
+from .footnotes import note_start, sentinel, superscript
 from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # Site furniture and non-text: skipped with everything inside.
@@ -199,7 +199,7 @@ class _ReportHTMLParser(HTMLParser):
         elif marker and (capture.is_reference or _inside_reference(self.captures)):
             text = sentinel(marker.group(1))
         elif marker and capture.tag == "sup":
-            text = marker.group(1)  # a bare superscript number: a marker if it follows the sequence
+            text = superscript(marker.group(1))  # a marker only if a note has that number
         else:
             text = inner
         self._text(text)

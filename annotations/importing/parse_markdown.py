@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
-from .footnotes import sentinel
+from .footnotes import sentinel, superscript
 from .lists import label_kind
 from .structure import ParsedReport, is_notes_heading
 
@@ -31,7 +31,7 @@ _TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,
 _ESCAPES = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _INLINE_RULES = [
     (re.compile(r"\[\^([^\]\s]+)\]"), lambda m: sentinel(m.group(1))),
-    (re.compile(r"<sup>\s*(\[?\d{1,3}\]?|[*†‡])\s*</sup>", re.IGNORECASE), lambda m: m.group(1)),
+    (re.compile(r"<sup>\s*\[?(\d{1,3}|[*†‡])\]?\s*</sup>", re.IGNORECASE), lambda m: superscript(m.group(1))),
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),

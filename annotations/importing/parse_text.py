@@ -187,11 +187,13 @@ def _furniture_key(text: str) -> str:
 def _furniture(lines: list[Line]) -> set[int]:
     """Indexes of page numbers, running headers and footers, and table-of-contents lines."""
     drop = {
-        i
-        for i, line in enumerate(lines)
-        if line.text and (_PAGE_NUMBER.match(line.text) or _DOT_LEADER.search(line.text))
+        i for i, line in enumerate(lines) if line.text and (_PAGE_NUMBER.match(line.text) or _dot_leader(line.text))
     }
     return drop | _running_lines(lines) | _table_of_contents(lines)
+
+
+def _dot_leader(text: str) -> bool:
+    return ("...." in text or ". ." in text or "…" in text) and bool(_DOT_LEADER.search(text))
 
 
 def _running_lines(lines: list[Line]) -> set[int]:
@@ -211,16 +213,26 @@ def _running_lines_on_pages(lines: list[Line], page_count: int) -> set[int]:
     for indexes in by_page.values():
         for i in dict.fromkeys(indexes[:3] + indexes[-3:]):
             candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
-    # Three pages are enough, as running headers often change with the chapter; two if the
-    # line's number changes from page to page ("Chapter 2: Background 3", "... 4").
+    # Headers run over neighbouring pages (every other page in books): three in a row are enough,
+    # as they often change with the chapter; two if the number in them changes ("Background 3",
+    # "Background 4"). A "Chapter 1" ... "Chapter 2" heading opening chapters far apart is no header.
     needed = 3 if page_count >= 5 else 2
     running: set[int] = set()
     for indexes in candidates.values():
-        on_pages = len({lines[i].page for i in indexes})
-        numbered = on_pages >= 2 and len({lines[i].text for i in indexes}) == len(indexes)
-        if (on_pages >= needed or numbered) and not _KNOWN_HEADINGS.match(lines[indexes[0]].text):
+        run = _longest_run(sorted({lines[i].page for i in indexes}))
+        numbered = run >= 2 and len({lines[i].text for i in indexes}) == len(indexes)
+        if (run >= needed or numbered) and not _KNOWN_HEADINGS.match(lines[indexes[0]].text):
             running.update(indexes)
     return running
+
+
+def _longest_run(pages: list[int]) -> int:
+    """The most pages in a row, allowing one page between (left and right pages of a book)."""
+    longest = current = 1 if pages else 0
+    for before, after in zip(pages, pages[1:], strict=False):
+        current = current + 1 if after - before <= 2 else 1
+        longest = max(longest, current)
+    return longest
 
 
 def _running_lines_without_pages(lines: list[Line]) -> set[int]:
@@ -272,9 +284,7 @@ def _find_title(lines: list[Line], furniture: set[int], hint: str) -> tuple[str,
         (
             i
             for i, line in enumerate(lines)
-            if line.text
-            and not _PAGE_NUMBER.match(line.text)
-            and not (i in furniture and _DOT_LEADER.search(line.text))
+            if line.text and not _PAGE_NUMBER.match(line.text) and not (i in furniture and _dot_leader(line.text))
         ),
         None,
     )
