@@ -322,3 +322,16 @@ def test_research_service_sample_page_breaks_notes_and_bullets():
         "Whether to expand eligibility to private systems; and",
         "How to target assistance to the communities most in need.",
     ]
+
+
+def test_endnotes_numbered_by_chapter():
+    report = parse_text(
+        "Title\n\nChapter One\n\nA claim.1 Another.2\n\nNotes\n\n1. First of one.\n2. Second of one.\n\n"
+        "Chapter Two\n\nMore claims.1\n\nNotes\n\n1. First of two.\n"
+    )
+    assert [(n.label, n.text) for n in report.notes] == [
+        ("1", "First of one."),
+        ("2", "Second of one."),
+        ("1", "First of two."),
+    ]
+    assert [p.footnotes for p in body(report)] == [["1", "2"], ["1"]]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from .cleaning import collapse_whitespace
 from .footnotes import SENTINEL_OPEN, MarkerScanner, strip_sentinels
-from .structure import ParsedPassage, ParsedReport, ParsedSection
+from .structure import ParsedPassage, ParsedReport, ParsedSection, is_notes_heading
 
 PASSAGE_KINDS = ("paragraph", "list_item", "note", "quote", "table")
 
@@ -42,6 +42,8 @@ def build_report(title: str, blocks: list[Block], warnings: list[str]) -> Parsed
         if block.kind == "heading":
             if text:
                 sections.append(ParsedSection(title=text, level=block.level))
+            if is_notes_heading(text):
+                scanner.expected = 1  # after a chapter's notes, the next chapter numbers from 1
             continue
         if not text:
             continue

@@ -29,7 +29,7 @@ from .lists import label_kind
 from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # A sentence ends here: closing punctuation, maybe a closing quote or bracket, maybe a marker.
-_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$|[.!?][\"”’')\]]+$")
+_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
 # A heading does not end like a sentence or a clause (a question is fine).
 _CLOSED = re.compile(r"[.,;:!][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
 _ABBREVIATION_END = re.compile(
@@ -86,7 +86,6 @@ class Line:
     page: int | None
     indent: int
     trailing: int  # trailing spaces: pdftotext leaves two after the last line of a paragraph
-    number: int  # 1-based line number in the input, for debugging
     page_start: bool = False  # the first line of a page, where a page break may split a paragraph
     page_tail: bool = False  # in the lower half of its page, where footnotes are printed
 
@@ -139,6 +138,7 @@ def parse_text(
 
 
 def ends_sentence(text: str) -> bool:
+    """Does the line end a sentence or clause (". ! ? : ;", maybe then a marker), not an abbreviation?"""
     return bool(_SENTENCE_END.search(text)) and not _ABBREVIATION_END.search(text)
 
 
@@ -148,19 +148,16 @@ def _split_lines(text: str, paged: bool) -> list[Line]:
         pages.pop()
     paged = paged or len(pages) > 1
     lines: list[Line] = []
-    number = 0
     for page_number, page in enumerate(pages, start=1):
         raw_lines = page.split("\n")
         filled = [i for i, raw in enumerate(raw_lines) if raw.strip()]
         for i, raw in enumerate(raw_lines):
-            number += 1
             stripped = raw.strip()
             line = Line(
                 text=stripped,
                 page=page_number if paged else None,
                 indent=len(raw) - len(raw.lstrip()) if stripped else 0,
                 trailing=len(raw) - len(raw.rstrip()) if stripped else 0,
-                number=number,
             )
             if paged and filled:
                 line.page_start = i == filled[0]
@@ -442,7 +439,7 @@ class _Segmenter:
         indented = line.indent >= previous.indent + 2
         if self.layout.indent_marks_start and indented and ends_sentence(previous.text):
             return "hard"
-        if ends_sentence(previous.text) or previous.text.endswith(":"):
+        if ends_sentence(previous.text):
             return "soft"
         return None
 
@@ -549,6 +546,8 @@ class _Segmenter:
         self.referenced |= referenced_markers(text)
         self.list_levels = []
         self.in_notes_section = is_notes_heading(text)
+        if self.in_notes_section:
+            self.bodied = set()  # notes numbered by chapter start again at 1 in each notes section
 
     # --- list items -----------------------------------------------------------------------
 
@@ -579,7 +578,7 @@ class _Segmenter:
     def _append(self, line: Line, text: str | None = None) -> None:
         current = self.current
         if text is not None and text != line.text:
-            line = Line(text, line.page, line.indent, line.trailing, line.number, line.page_start, line.page_tail)
+            line = Line(text, line.page, line.indent, line.trailing, line.page_start, line.page_tail)
         current.lines.append(line)
         if current.kind != "note":
             self.referenced |= referenced_markers(line.text)
