@@ -206,7 +206,7 @@ def test_letter_i_after_h_is_a_letter():
     assert labels[-3:] == ["1.h", "1.i", "1.j"]
 
 
-def test_table_of_contents_and_page_numbers_are_dropped():
+def test_table_of_contents_page_numbers_and_rules_are_dropped():
     report = parse_text(
         "Annual Report\n\n"
         "Contents\n\n"
@@ -217,7 +217,9 @@ def test_table_of_contents_and_page_numbers_are_dropped():
         "Introduction\n\n"
         "The report begins here.\n\n"
         "12\n\n"
+        "* * *\n\n"
         "And goes on.\n"
+        "____________\n"
     )
     assert [s.title for s in report.sections] == ["Introduction"]
     assert texts(report) == ["The report begins here.", "And goes on."]

@@ -41,6 +41,8 @@ _PAGE_NUMBER = re.compile(
     r"|^[-–—]\s*\d{1,4}\s*[-–—]$",
     re.IGNORECASE,
 )
+# Separator rules and ornaments: "-----", "_____", "=====", "* * *".
+_RULE = re.compile(r"^[-_=~#.·─━═]{3,}$|^(?:[*·•]\s*){3,}$")
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$|(?:\s\.){3,}")
 # A contents entry ends in a page number (not a year, not a number in a list like "5, 6").
 _TOC_ENTRY = re.compile(r"[^\s,\d]\s+(?:\d{1,3}|[ivxlc]{1,6})$|(?:\.\s?){4,}|…{2,}")
@@ -182,9 +184,11 @@ def _furniture_key(text: str) -> str:
 
 
 def _furniture(lines: list[Line]) -> set[int]:
-    """Indexes of page numbers, running headers and footers, and table-of-contents lines."""
+    """Indexes of page numbers, running headers and footers, rules and table-of-contents lines."""
     drop = {
-        i for i, line in enumerate(lines) if line.text and (_PAGE_NUMBER.match(line.text) or _dot_leader(line.text))
+        i
+        for i, line in enumerate(lines)
+        if line.text and (_PAGE_NUMBER.match(line.text) or _RULE.match(line.text) or _dot_leader(line.text))
     }
     return drop | _running_lines(lines) | _table_of_contents(lines)
 
