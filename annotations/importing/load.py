@@ -67,7 +67,7 @@ def import_report_file(
         existing = _existing(workspace, digest) if not force_new_version else None
         if existing is not None:
             return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
-        report = Report.objects.create(
+        report = Report(
             workspace=workspace,
             title=(title or parsed.title or Path(filename).stem)[:500],
             slug=_unique_slug(workspace, title or parsed.title or Path(filename).stem),
@@ -75,6 +75,8 @@ def import_report_file(
             content_sha256=digest,
             imported_by=imported_by,
         )
+        report._history_user = imported_by  # simple-history's way to name the user outside a request
+        report.save()
         result = _write_structure(report, parsed, imported_by, progress)
     result.warnings = parsed.warnings
     result.seconds = time.perf_counter() - started
