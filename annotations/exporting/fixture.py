@@ -109,27 +109,35 @@ class Selection:
         return registry, [(spec, by_model[spec.model]) for spec in registry.specs]
 
 
-def _fk_value(values):
-    # A null foreign key joins to nulls all along its natural key.
-    return None if values[0] is None else [jsonable(v) for v in values]
+class RowReader:
+    """The `values_list()` paths that read one model's records with the natural keys of what they
+    point to joined in, and the conversion of such a row to fixture fields."""
+
+    def __init__(self, registry, spec):
+        self.spec = spec
+        self.plain = [f.name for f in spec.plain_fields]
+        self.fks = [(f.name, registry.key_paths(registry.target(f), f"{f.name}__")) for f in spec.foreign_keys]
+        self.paths = self.plain + [p for _, fk_paths in self.fks for p in fk_paths]
+
+    def fields(self, row):
+        fields = {name: jsonable(value) for name, value in zip(self.plain, row[: len(self.plain)], strict=True)}
+        position = len(self.plain)
+        for name, fk_paths in self.fks:
+            values = row[position : position + len(fk_paths)]
+            # A null foreign key joins to nulls all along its natural key.
+            fields[name] = None if values[0] is None else [jsonable(v) for v in values]
+            position += len(fk_paths)
+        if self.spec.model is get_user_model():
+            # People named in the data, not accounts: no password hash, no e-mail, no privileges.
+            fields.update(password=UNUSABLE_PASSWORD, is_active=False, is_staff=False, is_superuser=False)
+        return fields
 
 
 def iter_model_records(registry, spec, queryset, chunk_size=CHUNK_SIZE):
     """Fixture records of one model: {"model", "fields"}, no "pk", foreign keys as natural keys."""
-    plain = [f.name for f in spec.plain_fields]
-    fks = [(f.name, registry.key_paths(registry.target(f), f"{f.name}__")) for f in spec.foreign_keys]
-    paths = plain + [p for _, fk_paths in fks for p in fk_paths]
-    is_user = spec.model is get_user_model()
-    for row in queryset.order_by("pk").values_list(*paths).iterator(chunk_size=chunk_size):
-        fields = {name: jsonable(value) for name, value in zip(plain, row[: len(plain)], strict=True)}
-        position = len(plain)
-        for name, fk_paths in fks:
-            fields[name] = _fk_value(row[position : position + len(fk_paths)])
-            position += len(fk_paths)
-        if is_user:
-            # People named in the data, not accounts: no password hash, no e-mail, no privileges.
-            fields.update(password=UNUSABLE_PASSWORD, is_active=False, is_staff=False, is_superuser=False)
-        yield {"model": spec.label, "fields": fields}
+    reader = RowReader(registry, spec)
+    for row in queryset.order_by("pk").values_list(*reader.paths).iterator(chunk_size=chunk_size):
+        yield {"model": spec.label, "fields": reader.fields(row)}
 
 
 def count_records(selection):

@@ -45,6 +45,9 @@ class Spec:
     workspace_path: str | None = None
     # Foreign keys that never change once a record exists (moving records between parents is refused).
     owner_fields: tuple[str, ...] = ()
+    # A new record equal to a local one on these fields is the same thing (the same URL cited twice),
+    # so the import reuses the local record instead of tripping over the unique constraint.
+    merge_on: tuple[str, ...] = ()
 
     @property
     def label(self):
@@ -124,6 +127,7 @@ def _specs():
             derived=("url_normalized",),
             workspace_path="workspace_id",
             owner_fields=("workspace",),
+            merge_on=("workspace", "url_normalized"),
         ),
         Spec(
             SourceLink,
@@ -131,6 +135,7 @@ def _specs():
             changed=("created_at",),
             workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
+            merge_on=("passage", "source", "relation"),
         ),
         Spec(
             Comment,
