@@ -38,9 +38,19 @@ CHANGE_REASON = "import_fixture"
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # Fields a user record may carry; the importer reads only the names and ignores the rest.
 USER_FIELDS_ACCEPTED = {
-    "username", "first_name", "last_name", "password", "email", "is_active", "is_staff", "is_superuser",
-    "last_login", "date_joined", "groups", "user_permissions",
-}  # fmt: skip
+    "username",
+    "first_name",
+    "last_name",
+    "password",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "last_login",
+    "date_joined",
+    "groups",
+    "user_permissions",
+}
 
 
 class FixtureError(Exception):
