@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annotations.models import Membership, Passage, Report, Source, Workspace
+from annotations.models import Comment, Membership, Passage, Report, Source, Workspace
 from tests.conftest import deep_dump
 from tests.test_sharing_fixture_export import records, wipe
 
@@ -259,3 +259,25 @@ def test_a_file_over_the_size_limit_is_refused_unread(annotated_report, tmp_path
 def test_unknown_target_workspace_is_a_clear_error(annotated_report, tmp_path):
     with pytest.raises(CommandError, match="no workspace 'nope'"):
         import_(export(tmp_path), "--workspace", "nope")
+
+
+def test_two_instances_exchange_a_workspace_both_ways(annotated_report, workspace, tmp_path):
+    """A shares with B; B annotates further and shares back; A ends with exactly B's state."""
+    state_a = deep_dump()
+    from_a = export(tmp_path, "--workspace", workspace.slug, name="a.json")
+    wipe()
+    import_(from_a)  # instance B, fresh
+    assert deep_dump() == state_a
+    passage = Passage.objects.get(report__uuid=annotated_report.uuid, order=3)
+    passage.status = Passage.Status.APPROVED
+    passage.save()
+    passage.tags.add("Xinjiang")
+    thread = Comment.objects.get(body__startswith="Is this")
+    Comment.objects.create(passage=thread.passage, parent=thread, body="Agreed 👍 (同意)")
+    state_b = deep_dump()
+    from_b = export(tmp_path, "--workspace", workspace.slug, name="b.json")
+    wipe()
+    import_(from_a)  # back to instance A
+    summary = import_(from_b)
+    assert "updated 1" in summary and "created 3" in summary
+    assert deep_dump() == state_b
