@@ -131,16 +131,15 @@ def read_records(path):
 def import_fixture(path, *, workspace=None, dry_run=False):
     """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace.
     Returns a Summary; raises FixtureError (nothing written) for any bad record."""
-    records = read_records(path)
     by_label = defaultdict(list)
-    for index, label, fields in records:
+    for index, label, fields in read_records(path):
         by_label[label].append((index, fields))
     summary = Summary(dry_run=dry_run)
     try:
         with transaction.atomic():
             importer = _Importer(summary, workspace)
             for spec in importer.registry.specs:
-                importer.process(spec, by_label.get(spec.label, []))
+                importer.process(spec, by_label.pop(spec.label, []))
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
