@@ -1,0 +1,28 @@
+from annotations import permissions
+
+
+def test_roles_rank(workspace, viewer, annotator, curator, outsider):
+    assert permissions.can_read(viewer, workspace) and not permissions.can_annotate(viewer, workspace)
+    assert permissions.can_annotate(annotator, workspace) and not permissions.can_curate(annotator, workspace)
+    assert permissions.can_curate(curator, workspace)
+    assert not permissions.can_read(outsider, workspace)
+
+
+def test_own_items_for_annotators_anyones_for_curators(workspace, viewer, annotator, curator):
+    assert permissions.can_change_item(annotator, workspace, annotator.pk)
+    assert not permissions.can_change_item(annotator, workspace, curator.pk)
+    assert permissions.can_change_item(curator, workspace, annotator.pk)
+    assert not permissions.can_change_item(viewer, workspace, viewer.pk)
+
+
+def test_staff_read_everything_superusers_curate(workspace, django_user_model):
+    staff = django_user_model.objects.create_user("staff", is_staff=True)
+    root = django_user_model.objects.create_user("root", is_staff=True, is_superuser=True)
+    assert permissions.can_read(staff, workspace) and not permissions.can_annotate(staff, workspace)
+    assert permissions.can_curate(root, workspace)
+
+
+def test_anonymous_has_no_role(workspace):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert permissions.role_in(AnonymousUser(), workspace) is None
