@@ -92,7 +92,7 @@ class Summary:
 
 def read_records(path):
     """(index, label, fields) for every record of a JSON or JSON Lines fixture, structure checked."""
-    limit = getattr(settings, "FIXTURE_MAX_BYTES", 1 << 30)
+    limit = settings.FIXTURE_MAX_BYTES
     try:
         size = os.path.getsize(path)
         if size > limit:

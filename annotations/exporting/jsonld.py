@@ -26,7 +26,7 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:report-annotation-workbench:web-
 
 class _Ids:
     def __init__(self):
-        self.base = getattr(settings, "ANNOTATION_BASE_URL", "urn:uuid:")
+        self.base = settings.ANNOTATION_BASE_URL
 
     def of(self, record_uuid):
         return f"{self.base}{record_uuid}"
