@@ -179,3 +179,12 @@ def test_failed_export_leaves_no_file(annotated_report, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         export(tmp_path, "--all")
     assert not list(tmp_path.iterdir())
+
+
+def test_export_file_permissions_follow_the_umask(annotated_report, tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = export(tmp_path, "--all")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
