@@ -127,7 +127,7 @@ class RowReader:
             # A null foreign key joins to nulls all along its natural key.
             fields[name] = None if values[0] is None else [jsonable(v) for v in values]
             position += len(fk_paths)
-        if self.spec.model is get_user_model():
+        if self.spec.is_user:
             # People named in the data, not accounts: no password hash, no e-mail, no privileges.
             fields.update(password=UNUSABLE_PASSWORD, is_active=False, is_staff=False, is_superuser=False)
         return fields

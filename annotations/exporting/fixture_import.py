@@ -20,7 +20,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
@@ -272,7 +271,7 @@ class _Importer:
     def parse(self, spec, index, raw):
         """Canonical fields of one file record; raises FixtureError naming the record and field."""
         model_fields = {f.name: f for f in spec.plain_fields + spec.foreign_keys}
-        is_user = spec.model is get_user_model()
+        is_user = spec.is_user
         accepted = USER_FIELDS_ACCEPTED if is_user else set(model_fields)
         unknown = set(raw) - accepted
         if unknown:
@@ -344,7 +343,7 @@ class _Importer:
                 updates.append(row)
             if spec.model is Passage:
                 self.passage_text[pk] = row.fields["text"] if outcome != "skipped" else local_raw["text"]
-        if spec.model is get_user_model():
+        if spec.is_user:
             self.create_users(spec, creates)
         elif spec.model is Membership:
             self.create_memberships(spec, creates)
@@ -353,7 +352,7 @@ class _Importer:
         self.update(spec, updates)
 
     def compare(self, spec, row, local_raw):
-        if spec.model is get_user_model():
+        if spec.is_user:
             return "unchanged"  # accounts here are never changed by a file
         local = self.parse(spec, row.index, local_raw)
         differing = [

@@ -9,6 +9,7 @@ writer's `values()` queries and the importer's matching of file records to local
 import datetime
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 
@@ -53,15 +54,20 @@ class Spec:
     def label(self):
         return self.model._meta.label_lower
 
-    @property
+    # Cached: the importer asks for these once per row, and get_user_model() is an app-registry lookup.
+    @cached_property
+    def is_user(self):
+        return self.model is get_user_model()
+
+    @cached_property
     def plain_fields(self):
-        if self.model is get_user_model():
+        if self.is_user:
             return [self.model._meta.get_field(name) for name in USER_FIELDS]
         return [f for f in self.model._meta.concrete_fields if not f.primary_key and not f.is_relation]
 
-    @property
+    @cached_property
     def foreign_keys(self):
-        if self.model is get_user_model():
+        if self.is_user:
             return []
         return [f for f in self.model._meta.concrete_fields if f.is_relation]
 
