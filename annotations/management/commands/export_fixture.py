@@ -22,7 +22,7 @@ class Command(BaseCommand):
         scope.add_argument("--all", action="store_true", help="Export every workspace and the whole codebook.")
         parser.add_argument("-o", "--output", required=True, metavar="FILE")
 
-    def handle(self, *args, report, workspace, all, output, **options):
+    def handle(self, *args, report, workspace, output, **options):
         if report:
             wanted = {_uuid(value) for value in report}
             missing = wanted - set(Report.objects.filter(uuid__in=wanted).values_list("uuid", flat=True))
