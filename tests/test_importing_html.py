@@ -96,3 +96,22 @@ def test_bare_superscripts_count_only_in_the_marker_sequence():
 def test_notes_heading_with_paragraph_notes():
     report = parse("<h1>T</h1><p>Claim.<sup>1</sup></p><h2>Notes</h2><p>1 Smith, Widgets, 2001.</p>")
     assert [(n.label, n.text) for n in report.notes] == [("1", "Smith, Widgets, 2001.")]
+
+
+def test_superscripts_follow_the_sequence_when_no_notes_were_found():
+    report = parse("<h1>T</h1><p>Growth.<sup>1</sup> Decline.<sup>2</sup> Year 2015<sup>7</sup>.</p>")
+    assert body(report)[0].text == "Growth. Decline. Year 20157."
+    assert body(report)[0].footnotes == ["1", "2"]
+
+
+def test_only_the_main_element_when_there_is_one():
+    report = parse(
+        "<html><head><title>Agency | Report</title></head><body>"
+        "<header><p>Skip to main content</p><h1>Agency Website</h1></header>"
+        "<main><h1>The Report</h1><p>Report text.</p><aside><p>Related reports</p></aside>"
+        "<aside class='footnotes'><ol><li id='fn1'>A note.</li></ol></aside></main>"
+        "<div class='site-footer'><p>Contact us</p></div></body></html>"
+    )
+    assert report.title == "The Report"
+    assert [p.text for p in body(report)] == ["Report text."]
+    assert [(n.label, n.text) for n in report.notes] == [("1", "A note.")]

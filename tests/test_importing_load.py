@@ -150,6 +150,7 @@ def test_upload_bytes_with_user_history_and_progress(workspace, django_user_mode
     assert steps[-1] == ("writing passages", 4, 4)
     passage = result.report.passages.order_by("order").first()
     assert passage.history.get().history_user == user  # a first history record to diff later edits against
+    assert result.report.history.get().history_user == user
 
 
 @pytest.mark.django_db

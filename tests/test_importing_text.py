@@ -206,7 +206,7 @@ def test_letter_i_after_h_is_a_letter():
     assert labels[-3:] == ["1.h", "1.i", "1.j"]
 
 
-def test_table_of_contents_and_page_numbers_are_dropped():
+def test_table_of_contents_page_numbers_and_rules_are_dropped():
     report = parse_text(
         "Annual Report\n\n"
         "Contents\n\n"
@@ -217,7 +217,9 @@ def test_table_of_contents_and_page_numbers_are_dropped():
         "Introduction\n\n"
         "The report begins here.\n\n"
         "12\n\n"
+        "* * *\n\n"
         "And goes on.\n"
+        "____________\n"
     )
     assert [s.title for s in report.sections] == ["Introduction"]
     assert texts(report) == ["The report begins here.", "And goes on."]
@@ -322,3 +324,16 @@ def test_research_service_sample_page_breaks_notes_and_bullets():
         "Whether to expand eligibility to private systems; and",
         "How to target assistance to the communities most in need.",
     ]
+
+
+def test_endnotes_numbered_by_chapter():
+    report = parse_text(
+        "Title\n\nChapter One\n\nA claim.1 Another.2\n\nNotes\n\n1. First of one.\n2. Second of one.\n\n"
+        "Chapter Two\n\nMore claims.1\n\nNotes\n\n1. First of two.\n"
+    )
+    assert [(n.label, n.text) for n in report.notes] == [
+        ("1", "First of one."),
+        ("2", "Second of one."),
+        ("1", "First of two."),
+    ]
+    assert [p.footnotes for p in body(report)] == [["1", "2"], ["1"]]

@@ -18,7 +18,6 @@ repairs them with layout heuristics that hold across publishers:
   contents are dropped before anything else.
 """
 
-import math
 import re
 import statistics
 from dataclasses import dataclass
@@ -27,10 +26,10 @@ from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import note_start, referenced_markers
 from .lists import label_kind
-from .structure import ParsedReport, ReportImportError
+from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # A sentence ends here: closing punctuation, maybe a closing quote or bracket, maybe a marker.
-_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$|[.!?][\"”’')\]]+$")
+_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
 # A heading does not end like a sentence or a clause (a question is fine).
 _CLOSED = re.compile(r"[.,;:!][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
 _ABBREVIATION_END = re.compile(
@@ -42,6 +41,8 @@ _PAGE_NUMBER = re.compile(
     r"|^[-–—]\s*\d{1,4}\s*[-–—]$",
     re.IGNORECASE,
 )
+# Separator rules and ornaments: "-----", "_____", "=====", "* * *".
+_RULE = re.compile(r"^[-_=~#.·─━═]{3,}$|^(?:[*·•]\s*){3,}$")
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$|(?:\s\.){3,}")
 # A contents entry ends in a page number (not a year, not a number in a list like "5, 6").
 _TOC_ENTRY = re.compile(r"[^\s,\d]\s+(?:\d{1,3}|[ivxlc]{1,6})$|(?:\.\s?){4,}|…{2,}")
@@ -64,7 +65,7 @@ _KNOWN_HEADINGS = re.compile(
     r")$",
     re.IGNORECASE,
 )
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
+_SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+[A-Z][^.,;:]{0,80}$")
 _NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+(?P<rest>\S.*)$")
 _LIST_ITEM = re.compile(
     r"^(?:\((?P<paren>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})\)|(?P<plain>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})[.)])"
@@ -87,7 +88,6 @@ class Line:
     page: int | None
     indent: int
     trailing: int  # trailing spaces: pdftotext leaves two after the last line of a paragraph
-    number: int  # 1-based line number in the input, for debugging
     page_start: bool = False  # the first line of a page, where a page break may split a paragraph
     page_tail: bool = False  # in the lower half of its page, where footnotes are printed
 
@@ -140,6 +140,7 @@ def parse_text(
 
 
 def ends_sentence(text: str) -> bool:
+    """Does the line end a sentence or clause (". ! ? : ;", maybe then a marker), not an abbreviation?"""
     return bool(_SENTENCE_END.search(text)) and not _ABBREVIATION_END.search(text)
 
 
@@ -149,19 +150,16 @@ def _split_lines(text: str, paged: bool) -> list[Line]:
         pages.pop()
     paged = paged or len(pages) > 1
     lines: list[Line] = []
-    number = 0
     for page_number, page in enumerate(pages, start=1):
         raw_lines = page.split("\n")
         filled = [i for i, raw in enumerate(raw_lines) if raw.strip()]
         for i, raw in enumerate(raw_lines):
-            number += 1
             stripped = raw.strip()
             line = Line(
                 text=stripped,
                 page=page_number if paged else None,
                 indent=len(raw) - len(raw.lstrip()) if stripped else 0,
                 trailing=len(raw) - len(raw.rstrip()) if stripped else 0,
-                number=number,
             )
             if paged and filled:
                 line.page_start = i == filled[0]
@@ -186,35 +184,61 @@ def _furniture_key(text: str) -> str:
 
 
 def _furniture(lines: list[Line]) -> set[int]:
-    """Indexes of page numbers, running headers and footers, and table-of-contents lines."""
+    """Indexes of page numbers, running headers and footers, rules and table-of-contents lines."""
     drop = {
         i
         for i, line in enumerate(lines)
-        if line.text and (_PAGE_NUMBER.match(line.text) or _DOT_LEADER.search(line.text))
+        if line.text and (_PAGE_NUMBER.match(line.text) or _RULE.match(line.text) or _dot_leader(line.text))
     }
     return drop | _running_lines(lines) | _table_of_contents(lines)
 
 
+def _dot_leader(text: str) -> bool:
+    return ("...." in text or ". ." in text or "…" in text) and bool(_DOT_LEADER.search(text))
+
+
 def _running_lines(lines: list[Line]) -> set[int]:
-    """Lines repeated at the top or bottom of many pages (or, without pages, set apart and repeated)."""
-    pages = sorted({line.page for line in lines if line.page is not None})
-    candidates: dict[str, list[int]] = {}
+    """Running headers and footers: lines repeated at the top or bottom of pages."""
+    pages = {line.page for line in lines if line.page is not None}
     if len(pages) >= 2:
-        by_page: dict[int, list[int]] = {}
-        for i, line in enumerate(lines):
-            if line.text:
-                by_page.setdefault(line.page, []).append(i)
-        for indexes in by_page.values():
-            edge = indexes[:3] + indexes[-3:]
-            for i in dict.fromkeys(edge):
-                candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
-        needed = max(2, math.ceil(0.4 * len(pages)))
-        return {
-            i
-            for key, indexes in candidates.items()
-            if len({lines[i].page for i in indexes}) >= needed and not _KNOWN_HEADINGS.match(lines[indexes[0]].text)
-            for i in indexes
-        }
+        return _running_lines_on_pages(lines, len(pages))
+    return _running_lines_without_pages(lines)
+
+
+def _running_lines_on_pages(lines: list[Line], page_count: int) -> set[int]:
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        if line.text:
+            by_page.setdefault(line.page, []).append(i)
+    candidates: dict[str, list[int]] = {}
+    for indexes in by_page.values():
+        for i in dict.fromkeys(indexes[:3] + indexes[-3:]):
+            candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
+    # Headers run over neighbouring pages (every other page in books): three in a row are enough,
+    # as they often change with the chapter; two if the number in them changes ("Background 3",
+    # "Background 4"). A "Chapter 1" ... "Chapter 2" heading opening chapters far apart is no header.
+    needed = 3 if page_count >= 5 else 2
+    running: set[int] = set()
+    for indexes in candidates.values():
+        run = _longest_run(sorted({lines[i].page for i in indexes}))
+        numbered = run >= 2 and len({lines[i].text for i in indexes}) == len(indexes)
+        if (run >= needed or numbered) and not _KNOWN_HEADINGS.match(lines[indexes[0]].text):
+            running.update(indexes)
+    return running
+
+
+def _longest_run(pages: list[int]) -> int:
+    """The most pages in a row, allowing one page between (left and right pages of a book)."""
+    longest = current = 1 if pages else 0
+    for before, after in zip(pages, pages[1:], strict=False):
+        current = current + 1 if after - before <= 2 else 1
+        longest = max(longest, current)
+    return longest
+
+
+def _running_lines_without_pages(lines: list[Line]) -> set[int]:
+    """Without page breaks: short lines set apart by blank lines, repeated, usually with a page number."""
+    candidates: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         if line.text and len(line.text.split()) <= 15 and not ends_sentence(line.text):
             before = lines[i - 1].text if i > 0 else ""
@@ -261,9 +285,7 @@ def _find_title(lines: list[Line], furniture: set[int], hint: str) -> tuple[str,
         (
             i
             for i, line in enumerate(lines)
-            if line.text
-            and not _PAGE_NUMBER.match(line.text)
-            and not (i in furniture and _DOT_LEADER.search(line.text))
+            if line.text and not _PAGE_NUMBER.match(line.text) and not (i in furniture and _dot_leader(line.text))
         ),
         None,
     )
@@ -395,7 +417,7 @@ class _Segmenter:
         if boundary == "hard" and self._continues_after_break(line):
             self._append(line)
             return
-        if boundary is not None and self._is_heading(i, line, boundary):
+        if (boundary is not None or self._is_unmistakable_heading(i, line)) and self._is_heading(i, line, boundary):
             self._close()
             self._add_heading(line)
             return
@@ -421,7 +443,7 @@ class _Segmenter:
         indented = line.indent >= previous.indent + 2
         if self.layout.indent_marks_start and indented and ends_sentence(previous.text):
             return "hard"
-        if ends_sentence(previous.text) or previous.text.endswith(":"):
+        if ends_sentence(previous.text):
             return "soft"
         return None
 
@@ -475,7 +497,14 @@ class _Segmenter:
 
     # --- headings -------------------------------------------------------------------------
 
-    def _is_heading(self, i: int, line: Line, boundary: str) -> bool:
+    def _is_unmistakable_heading(self, i: int, line: Line) -> bool:
+        """A heading that needs no paragraph end before it: "2.4 Library Notes", "1. Introduction"."""
+        following = self.next_filled[i]
+        if following < 0 or not self.lines[following].text[0].isupper():
+            return False
+        return bool(_KNOWN_HEADINGS.match(line.text) or _SUBSECTION.match(line.text))
+
+    def _is_heading(self, i: int, line: Line, boundary: str | None) -> bool:
         text = line.text
         following = self.next_filled[i]
         if following < 0:
@@ -492,7 +521,7 @@ class _Segmenter:
             return self._heading_shape(numbered.group("rest")) and _LIST_ITEM.match(nxt) is None
         if _is_all_caps(text):
             return True
-        if boundary == "soft" and len(text) > 0.7 * self.layout.width:
+        if boundary != "hard" and len(text) > 0.7 * self.layout.width:
             return False
         # Several short lines in a row are an address, a cover page or a list, not a heading.
         short_next = self._heading_shape(nxt) and len(nxt) < 0.8 * self.layout.width
@@ -520,7 +549,9 @@ class _Segmenter:
         self.blocks.append(Block("heading", text, level=level, page=line.page))
         self.referenced |= referenced_markers(text)
         self.list_levels = []
-        self.in_notes_section = bool(_NOTES_HEADING.match(text))
+        self.in_notes_section = is_notes_heading(text)
+        if self.in_notes_section:
+            self.bodied = set()  # notes numbered by chapter start again at 1 in each notes section
 
     # --- list items -----------------------------------------------------------------------
 
@@ -551,7 +582,7 @@ class _Segmenter:
     def _append(self, line: Line, text: str | None = None) -> None:
         current = self.current
         if text is not None and text != line.text:
-            line = Line(text, line.page, line.indent, line.trailing, line.number, line.page_start, line.page_tail)
+            line = Line(text, line.page, line.indent, line.trailing, line.page_start, line.page_tail)
         current.lines.append(line)
         if current.kind != "note":
             self.referenced |= referenced_markers(line.text)
