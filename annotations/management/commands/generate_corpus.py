@@ -14,6 +14,7 @@ import random
 import re
 import time
 import uuid
+from collections import Counter
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -40,6 +41,7 @@ from annotations.models import (
 )
 
 BATCH = 2000
+CHUNK_PASSAGES = 5000
 _WORDS = re.compile(r"\w+")
 
 CODEBOOK = [
@@ -469,15 +471,22 @@ class Command(BaseCommand):
         users = self._users(workspace, options["users"])
         tags = self._codebook()
         sources = self._sources(rng, workspace, max(20, options["reports"] * 3))
-        themes = [_theme(rng) for _ in range(options["reports"])]
-        reports = self._reports(rng, workspace, users, themes)
-        passages = self._passages(rng, reports, themes, options["passages_per_report"])
-        counts = {"reports": len(reports), "passages": len(passages)}
-        counts["tag links"] = self._tag_links(rng, passages, tags, users, options["tags_per_passage"])
-        highlights = self._highlights(rng, passages, users, options["highlights_per_passage"])
-        counts["highlights"] = len(highlights)
-        counts["comments"] = self._comments(rng, passages, highlights, users, options["comments_per_passage"])
-        counts["source links"] = self._links(rng, passages, sources, users, options["links_per_passage"])
+        counts = Counter()
+        # A few thousand passages at a time, annotations included, so memory stays flat however
+        # large the corpus.
+        per_report = options["passages_per_report"]
+        chunk = max(1, CHUNK_PASSAGES // per_report)
+        for first in range(0, options["reports"], chunk):
+            themes = [_theme(rng) for _ in range(min(chunk, options["reports"] - first))]
+            reports = self._reports(rng, workspace, users, themes)
+            passages = self._passages(rng, reports, themes, per_report)
+            counts["reports"] += len(reports)
+            counts["passages"] += len(passages)
+            counts["tag links"] += self._tag_links(rng, passages, tags, users, options["tags_per_passage"])
+            highlights = self._highlights(rng, passages, users, options["highlights_per_passage"])
+            counts["highlights"] += len(highlights)
+            counts["comments"] += self._comments(rng, passages, highlights, users, options["comments_per_passage"])
+            counts["source links"] += self._links(rng, passages, sources, users, options["links_per_passage"])
         return counts
 
     def _users(self, workspace, count):
