@@ -76,11 +76,18 @@ class Role(models.TextChoices):
     CURATOR = "curator", "Curator (also reviews, uploads, manages members)"
 
 
+class MembershipManager(models.Manager):
+    def get_by_natural_key(self, workspace_slug, username):
+        return self.get(workspace__slug=workspace_slug, user__username=username)
+
+
 class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MembershipManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="unique_membership")]
@@ -88,6 +95,11 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} in {self.workspace}"
+
+    def natural_key(self):
+        return (self.workspace.slug, self.user.get_username())
+
+    natural_key.dependencies = ["annotations.workspace", "auth.user"]
 
 
 def count_of(queryset):
