@@ -53,3 +53,19 @@ def make_report(workspace, passages=3, title="A report"):
 @pytest.fixture
 def report(workspace):
     return make_report(workspace)
+
+
+@pytest.fixture
+def staff_curator(curator):
+    """The workspace's curator, with access to the admin."""
+    curator.is_staff = True
+    curator.save(update_fields=["is_staff"])
+    return curator
+
+
+@pytest.fixture
+def staff_outsider(outsider):
+    """A curator of another workspace, with access to the admin."""
+    outsider.is_staff = True
+    outsider.save(update_fields=["is_staff"])
+    return outsider
