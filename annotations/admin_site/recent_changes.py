@@ -47,11 +47,16 @@ class Change:
     changes: list = field(default_factory=list)
 
 
+# The field that names a record. Rebuilding each record's instance for its str() would load its
+# untracked fields (updated_at) one query per row.
+LABEL_FIELDS = {Passage: "text", Comment: "body", Source: "title", Tag: "name", Report: "title"}
+
+
 def label_of(model, record):
-    if model is SourceLink:  # its str() would fetch the passage and source one row at a time
+    if model is SourceLink:
         passage = record.passage or "(deleted passage)"
         return f"{passage} — {record.get_relation_display()} — {record.source or '(deleted source)'}"
-    return str(record.instance)
+    return getattr(record, LABEL_FIELDS[model])
 
 
 def latest_changes(model, path, request, filters):
