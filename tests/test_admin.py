@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.test import override_settings
@@ -517,3 +518,22 @@ def test_report_changelist_counts_progress(curator_client, report):
     [row] = listed(curator_client, "report")
     assert (row.passage_count, row.tagged_count) == (3, 1)
     assert Report.objects.count() == 1
+
+
+def test_every_admin_page_renders_for_a_curator(curator_client, curator, workspace, passages):
+    """Each registered model's changelist, add page and change page render; highlights are made in
+    the reading view and workspaces by superusers, so curators may not add those here."""
+    services.passage_add_tag(passage=passages[0], name="SCO", user=curator)
+    highlight = services.highlight_create(passage=passages[0], start=0, end=7, user=curator, tags=["SCO"])
+    services.comment_create(passage=passages[0], author=curator, body="On the span", highlight=highlight)
+    source = make_source(workspace, "https://example.org/a", "Testimony")
+    services.source_link_create(passage=passages[0], source=source, user=curator)
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label != "annotations":
+            continue
+        name = model._meta.model_name
+        assert curator_client.get(reverse(f"admin:annotations_{name}_changelist")).status_code == 200, name
+        add = curator_client.get(reverse(f"admin:annotations_{name}_add")).status_code
+        assert add == (403 if name in {"highlight", "workspace"} else 200), name
+        obj = model_admin.model.objects.first()
+        assert curator_client.get(reverse(f"admin:annotations_{name}_change", args=[obj.pk])).status_code == 200, name
