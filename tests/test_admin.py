@@ -74,6 +74,9 @@ def test_index_is_grouped_for_researchers(curator_client):
     for group in ("Reports and passages", "Discussion", "Sources", "Codebook", "Teams", "History"):
         assert group in html
     assert "Codebook tags" in html and "Recent changes" in html
+    assert "Taggit" not in html  # taggit's own Tag model, unused here, is not offered
+    app_page = curator_client.get(reverse("admin:app_list", args=["annotations"])).content.decode()
+    assert "Reports and passages" in app_page
 
 
 # --- Passage status actions ------------------------------------------------------------------
@@ -327,6 +330,8 @@ def test_comment_added_in_a_passage_inline_is_signed_by_the_curator(curator_clie
     response = curator_client.post(url, data)
     assert response.status_code == 302, response.context["errors"] if response.context else response
     assert Comment.objects.get().author == staff_curator
+    passage.refresh_from_db()
+    assert passage.version == 2  # so an edit open in the reading view meanwhile is refused
 
 
 # --- Export ----------------------------------------------------------------------------------

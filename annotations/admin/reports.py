@@ -9,7 +9,18 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
-from ..models import Comment, Highlight, Passage, Report, Section, SourceLink, Tag, TaggedHighlight, count_of
+from ..models import (
+    Comment,
+    Highlight,
+    Passage,
+    Report,
+    Section,
+    SourceLink,
+    Tag,
+    TaggedHighlight,
+    TaggedPassage,
+    count_of,
+)
 from . import filters
 from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline
@@ -161,7 +172,7 @@ class SectionAdmin(ScopedAdmin):
 
 
 class TaggedPassageInline(ScopedInline, admin.TabularInline):
-    model = Passage.tags.through
+    model = TaggedPassage
     fields = ("tag", "added_by", "created_at")
     readonly_fields = ("added_by", "created_at")
     autocomplete_fields = ("tag",)

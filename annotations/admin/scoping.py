@@ -94,6 +94,8 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and (field := user_stamp_field(obj)) and getattr(obj, f"{field}_id") is None:
             setattr(obj, field, request.user)
+        if change and hasattr(obj, "version"):
+            obj.version += 1  # an edit still open in the reading view then notices this one
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
