@@ -110,3 +110,15 @@ def test_filtered_passage_changelist_stays_within_budget(
     with django_assert_max_num_queries(CEILING):
         response = client.get(reverse("admin:annotations_passage_changelist") + query)
     assert response.context["cl"].result_count == 10
+
+
+def test_fixture_export_queries_do_not_grow_with_rows(client, staff_curator, workspace, django_assert_max_num_queries):
+    client.force_login(staff_curator)
+    url = reverse("admin:annotations_report_changelist")
+    small = populate(workspace, 20, staff_curator)
+    with CaptureQueriesContext(connection) as queries:
+        client.post(url, {"action": "export_fixture", "index": 0, "_selected_action": [small.pk]})
+    large = populate(workspace, 480, staff_curator)
+    with django_assert_max_num_queries(len(queries)):
+        response = client.post(url, {"action": "export_fixture", "index": 0, "_selected_action": [large.pk]})
+    assert sum(row["model"] == "annotations.passage" for row in response.json()) == 480

@@ -1,11 +1,15 @@
 """Bulk-action plumbing: intermediate pages that ask for a choice before acting, and the fixture
 download. The actions themselves live with their ModelAdmins and call annotations.services."""
 
+import json
+from itertools import chain
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F, Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -43,7 +47,6 @@ def action_page(model_admin, request, queryset, *, action, title, form=None, tem
             "opts": opts,
             "action": action,
             "form": form,
-            "queryset": queryset,
             "shown": list(queryset[:SHOWN_OBJECTS]),
             "selected_pks": list(queryset.values_list("pk", flat=True)),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -64,9 +67,8 @@ def run_service(model_admin, request, call, success):
         result = call()
     except ServiceError as error:
         model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
-        return False
-    model_admin.message_user(request, success(result), messages.SUCCESS)
-    return True
+    else:
+        model_admin.message_user(request, success(result), messages.SUCCESS)
 
 
 class TagNameForm(forms.Form):
@@ -132,26 +134,23 @@ def fixture_download(*, reports=None, passages=None):
         | set().union(*(links.values_list("added_by", flat=True) for links in tag_links[1:]))
     )
     natural = {"use_natural_foreign_keys": True, "use_natural_primary_keys": True}
+    users = get_user_model().objects.filter(pk__in=user_ids)
     # Dependency order, so loaddata can resolve every natural key as it goes; threads before replies.
-    parts = [
-        serializers.serialize("json", get_user_model().objects.filter(pk__in=user_ids), fields=["username"], **natural),
-        serializers.serialize("json", Workspace.objects.filter(reports__in=report_qs).distinct(), **natural),
-        serializers.serialize("json", Tag.objects.filter(pk__in=tag_ids), **natural),
-        serializers.serialize("json", report_qs, **natural),
-        serializers.serialize("json", Section.objects.filter(report__in=report_qs).select_related("report"), **natural),
-        serializers.serialize("json", passage_qs, **natural),
-        serializers.serialize("json", highlight_qs, **natural),
-        serializers.serialize(
-            "json", Source.objects.filter(links__in=link_qs).distinct().select_related("workspace"), **natural
-        ),
-        serializers.serialize("json", link_qs, **natural),
-        serializers.serialize(
-            "json", comment_qs.order_by(F("parent_id").asc(nulls_first=True), "created_at", "id"), **natural
-        ),
-        *(serializers.serialize("json", links, **natural) for links in tag_links),
-    ]
-    # Each part is a JSON list; splice them into one list.
-    body = "[" + ",".join(part.strip()[1:-1] for part in parts if part.strip() != "[]") + "]"
+    records = chain(
+        Workspace.objects.filter(reports__in=report_qs).distinct(),
+        Tag.objects.filter(pk__in=tag_ids),
+        report_qs,
+        Section.objects.filter(report__in=report_qs).select_related("report"),
+        passage_qs,
+        highlight_qs,
+        Source.objects.filter(links__in=link_qs).distinct().select_related("workspace"),
+        link_qs,
+        comment_qs.order_by(F("parent_id").asc(nulls_first=True), "created_at", "id"),
+        *tag_links,
+    )
+    rows = serializers.serialize("python", users, fields=["username"], **natural)
+    rows += serializers.serialize("python", records, **natural)
+    body = json.dumps(rows, cls=DjangoJSONEncoder, indent=1)
     response = HttpResponse(body, content_type="application/json")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="annotations-{stamp}.json"'
