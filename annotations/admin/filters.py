@@ -9,6 +9,10 @@ from django.db.models import Exists, OuterRef, Q
 from ..models import Comment, Highlight, Membership, Section, Source, SourceLink, Tag, TaggedPassage
 from .scoping import curated_ids, scoped
 
+# Workspace filters for rows that reach their workspace through a report or a passage.
+REPORT_WORKSPACE = ("report__workspace", admin.RelatedOnlyFieldListFilter)
+PASSAGE_WORKSPACE = ("passage__report__workspace", admin.RelatedOnlyFieldListFilter)
+
 
 class TagFilter(admin.SimpleListFilter):
     """Rows carrying a tag; for passages, highlights and reports (all link tags via `tag_links`)."""

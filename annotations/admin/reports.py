@@ -26,9 +26,6 @@ from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixtur
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline
 from .sources import SourceLinkForm
 
-WORKSPACE_FILTER = ("report__workspace", admin.RelatedOnlyFieldListFilter)
-PASSAGE_WORKSPACE_FILTER = ("passage__report__workspace", admin.RelatedOnlyFieldListFilter)
-
 
 def reading_url(report_uuid, passage_uuid=None):
     """The report's reading view in the app, at the passage; None while the app has no reading view."""
@@ -155,7 +152,7 @@ class SectionAdmin(ScopedAdmin):
     workspace_path = "report__workspace"
     list_display = ("title", "report", "order", "level", "passage_count")
     list_select_related = ("report",)
-    list_filter = (WORKSPACE_FILTER, ("report", admin.RelatedOnlyFieldListFilter), "level")
+    list_filter = (filters.REPORT_WORKSPACE, ("report", admin.RelatedOnlyFieldListFilter), "level")
     search_fields = ("title", "report__title")
     autocomplete_fields = ("report",)
 
@@ -256,7 +253,7 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_display_links = ("excerpt",)
     list_select_related = ("report",)
     list_filter = (
-        WORKSPACE_FILTER,
+        filters.REPORT_WORKSPACE,
         ("report", admin.RelatedOnlyFieldListFilter),
         filters.SectionFilter,
         "status",
@@ -372,7 +369,7 @@ class HighlightAdmin(ScopedAdmin):
     list_display = ("quote", "passage", "start", "end", "tag_count", "created_by", "created_at")
     list_select_related = ("passage", "created_by")
     list_filter = (
-        PASSAGE_WORKSPACE_FILTER,
+        filters.PASSAGE_WORKSPACE,
         ("passage__report", admin.RelatedOnlyFieldListFilter),
         filters.TagFilter,
         ("created_by", admin.RelatedOnlyFieldListFilter),
@@ -409,7 +406,7 @@ class CommentAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_filter = (
         filters.ThreadFilter,
         "resolved",
-        PASSAGE_WORKSPACE_FILTER,
+        filters.PASSAGE_WORKSPACE,
         ("passage__report", admin.RelatedOnlyFieldListFilter),
         ("author", admin.RelatedOnlyFieldListFilter),
         "created_at",

@@ -12,10 +12,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
 from ..models import Source, SourceLink, count_of
+from . import filters
 from .actions import SurvivorForm, action_page, bound_form, run_service
 from .scoping import ScopedAdmin, ScopedInline
-
-PASSAGE_WORKSPACE_FILTER = ("passage__report__workspace", admin.RelatedOnlyFieldListFilter)
 
 
 class SourceLinkForm(forms.ModelForm):
@@ -164,7 +163,7 @@ class SourceLinkAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ("passage", "source", "added_by")
     list_filter = (
         "relation",
-        PASSAGE_WORKSPACE_FILTER,
+        filters.PASSAGE_WORKSPACE,
         "source__kind",
         ("added_by", admin.RelatedOnlyFieldListFilter),
         "created_at",
