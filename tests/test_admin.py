@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from annotations import services
+from annotations import demo, services
 from annotations.models import (
     Comment,
     Highlight,
@@ -542,3 +542,31 @@ def test_every_admin_page_renders_for_a_curator(curator_client, curator, workspa
         assert add == (403 if name in {"highlight", "workspace"} else 200), name
         obj = model_admin.model.objects.first()
         assert curator_client.get(reverse(f"admin:annotations_{name}_change", args=[obj.pk])).status_code == 200, name
+
+
+def test_demo_curator_reviews_merges_and_exports_in_the_admin(db, client):
+    """The issue's "done when", on the demo report: review by status, merge two tags, merge two
+    duplicate sources, export a selection."""
+    report = demo.build_demo()
+    assert client.login(username="demo", password=demo.DEMO_PASSWORD)
+    flagged = listed(client, "passage", "?status__exact=flagged")
+    assert flagged and {p.status for p in flagged} == {"flagged"}
+    choose_action(client, "passage", "mark_approved", flagged)
+    assert not report.passages.filter(status="flagged").exists()
+
+    sco, evils = Tag.objects.get(name="SCO"), Tag.objects.get(name="three evils")
+    carrying = set(TaggedPassage.objects.filter(tag__in=[sco, evils]).values_list("content_object", flat=True))
+    apply_action(client, "tag", "merge_tags", [sco, evils], survivor=sco.pk)
+    assert set(TaggedPassage.objects.filter(tag=sco).values_list("content_object", flat=True)) == carrying
+
+    rats = Source.objects.get(url="https://ecrats.org/en/")
+    copy = make_source(report.workspace, "http://www.ecrats.org/en", "RATS (copy)")
+    services.source_link_create(passage=report.passages.get(order=1), source=copy)
+    links = SourceLink.objects.filter(source__in=[rats, copy]).count()
+    apply_action(client, "source", "merge_same_address", [rats, copy])
+    assert not Source.objects.filter(pk=copy.pk).exists()
+    assert SourceLink.objects.filter(source=rats).count() == links
+
+    response = choose_action(client, "passage", "export_fixture", list(report.passages.filter(status="approved")))
+    exported = [row for row in json.loads(response.content) if row["model"] == "annotations.passage"]
+    assert len(exported) == report.passages.filter(status="approved").count()
