@@ -287,6 +287,35 @@ def test_source_link_form_refuses_a_source_of_another_workspace(admin_client, pa
     assert not SourceLink.objects.exists()
 
 
+def test_source_link_form_refuses_a_highlight_of_another_passage(admin_client, workspace, passages):
+    source = make_source(workspace, "https://example.org/x")
+    elsewhere = services.highlight_create(passage=passages[1], start=0, end=7)
+    response = admin_client.post(
+        reverse("admin:annotations_sourcelink_add"),
+        {"passage": passages[0].pk, "source": source.pk, "relation": "cites", "highlight": elsewhere.pk},
+    )
+    assert "The highlight belongs to another passage." in response.content.decode()
+    assert not SourceLink.objects.exists()
+
+
+def test_passage_form_keeps_the_section_in_the_report(admin_client, workspace, passages):
+    other_section = make_report(workspace, passages=1, title="Other").sections.get()
+    passage = passages[0]
+    response = admin_client.post(
+        reverse("admin:annotations_passage_change", args=[passage.pk]),
+        {
+            "report": passage.report_id,
+            "section": other_section.pk,
+            "order": 1,
+            "kind": "paragraph",
+            "text": passage.text,
+            "footnotes": "[]",
+            "status": "open",
+        },
+    )
+    assert "The section belongs to another report." in response.content.decode()
+
+
 def test_source_links_to_the_passages_citing_it(curator_client, workspace, passages):
     source = make_source(workspace, "https://example.org/a", "Testimony")
     services.source_link_create(passage=passages[1], source=source)
@@ -392,7 +421,7 @@ def test_passage_filters_by_status_kind_and_created_date(curator_client, passage
     Passage.objects.filter(pk=passages[1].pk).update(kind="note", created_at=datetime(2020, 1, 1, tzinfo=UTC))
     assert listed(curator_client, "passage", "?status__exact=flagged") == [passages[0]]
     assert listed(curator_client, "passage", "?kind__exact=note") == [passages[1]]
-    assert len(listed(curator_client, "passage", "?created_at__gte=2021-01-01")) == 2
+    assert len(listed(curator_client, "passage", "?created_at__gte=2021-01-01T00:00:00%2B00:00")) == 2
 
 
 def test_passage_filters_by_tag(curator_client, passages):
@@ -497,7 +526,7 @@ def test_recent_changes_lists_changes_across_records_with_diffs(curator_client, 
     kinds = [c.kind for c in response.context["changes"]]
     assert kinds[:4] == ["Codebook tag", "Source", "Comment", "Passage"]
     passage_change = response.context["changes"][3]
-    assert ("status", "open", "flagged") in passage_change.changes
+    assert ("status", "Open", "Flagged") in passage_change.changes
 
 
 def test_recent_changes_filters_by_kind_user_and_date(curator_client, curator, changes):
@@ -538,6 +567,8 @@ def test_every_admin_page_renders_for_a_curator(curator_client, curator, workspa
             continue
         name = model._meta.model_name
         assert curator_client.get(reverse(f"admin:annotations_{name}_changelist")).status_code == 200, name
+        facets = curator_client.get(reverse(f"admin:annotations_{name}_changelist") + "?_facets=True")
+        assert facets.status_code == 200, name
         add = curator_client.get(reverse(f"admin:annotations_{name}_add")).status_code
         assert add == (403 if name in {"highlight", "workspace"} else 200), name
         obj = model_admin.model.objects.first()

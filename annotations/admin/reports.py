@@ -193,6 +193,15 @@ class HighlightInline(ScopedInline, admin.TabularInline):
         return False
 
 
+class PassageForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        section, report = cleaned.get("section"), cleaned.get("report")
+        if section and report and section.report_id != report.pk:
+            self.add_error("section", "The section belongs to another report.")
+        return cleaned
+
+
 class CommentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
@@ -238,9 +247,10 @@ def status_action(status, description):
 @admin.register(Passage)
 class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     workspace_path = "report__workspace"
+    form = PassageForm
     list_display = (
         "excerpt",
-        "report",
+        "report_title",
         "order",
         "kind",
         "status",
@@ -290,6 +300,10 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     @admin.display(description="passage", ordering="order")
     def excerpt(self, obj):
         return excerpt(str(obj))
+
+    @admin.display(description="report", ordering="report")
+    def report_title(self, obj):
+        return excerpt(obj.report.title, 40)
 
     @admin.display(description="tags", ordering="tag_count")
     def tag_count(self, obj):

@@ -18,7 +18,7 @@ from .scoping import ScopedAdmin, ScopedInline
 
 
 class SourceLinkForm(forms.ModelForm):
-    """A passage may only cite sources of its own workspace."""
+    """A passage may only cite sources of its own workspace, and only through its own highlights."""
 
     def clean(self):
         cleaned = super().clean()
@@ -28,6 +28,9 @@ class SourceLinkForm(forms.ModelForm):
             same_workspace = Source.objects.filter(pk=source_id, workspace__reports__passages=passage_id).exists()
             if not same_workspace:
                 raise forms.ValidationError("The source belongs to another workspace than the passage.")
+        highlight = cleaned.get("highlight")
+        if highlight is not None and highlight.passage_id != passage_id:
+            self.add_error("highlight", "The highlight belongs to another passage.")
         return cleaned
 
 

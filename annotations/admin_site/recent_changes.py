@@ -59,6 +59,12 @@ def label_of(model, record):
     return getattr(record, LABEL_FIELDS[model])
 
 
+def described(field, old, new):
+    """(field name, old, new) as a researcher reads them: "In review", not "in_review"."""
+    labels = dict(field.flatchoices)
+    return field.verbose_name, labels.get(old, old), labels.get(new, new)
+
+
 def latest_changes(model, path, request, filters):
     """The latest historical rows of `model` the user may see, each with its diff to the row before."""
     history = model.history.model
@@ -91,7 +97,7 @@ def latest_changes(model, path, request, filters):
         )
         if row.previous_id in previous:
             delta = row.diff_against(previous[row.previous_id], foreign_keys_are_objs=False)
-            change.changes = [(model._meta.get_field(c.field).verbose_name, c.old, c.new) for c in delta.changes]
+            change.changes = [described(model._meta.get_field(c.field), c.old, c.new) for c in delta.changes]
         result.append(change)
     return result
 
