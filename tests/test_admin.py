@@ -363,6 +363,14 @@ def test_comment_added_in_a_passage_inline_is_signed_by_the_curator(curator_clie
     assert passage.version == 2  # so an edit open in the reading view meanwhile is refused
 
 
+def test_comment_added_in_the_admin_is_signed_by_the_curator(curator_client, staff_curator, passages):
+    response = curator_client.post(
+        reverse("admin:annotations_comment_add"), {"passage": passages[0].pk, "body": "Source for this?"}
+    )
+    assert response.status_code == 302
+    assert Comment.objects.get().author == staff_curator
+
+
 # --- Export ----------------------------------------------------------------------------------
 
 

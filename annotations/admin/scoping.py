@@ -46,12 +46,12 @@ def curates(request, obj, path):
     return obj is None or ids is None or workspace_id_of(obj, path) in ids
 
 
-def user_stamp_field(instance):
-    """The field that records who made a record, if the model has one."""
+def stamp_creator(instance, user):
+    """On a new record, note who made it, in whichever of these fields its model has."""
     for name in ("added_by", "author", "created_by"):
-        if hasattr(instance, f"{name}_id"):
-            return name
-    return None
+        if hasattr(instance, f"{name}_id") and getattr(instance, f"{name}_id") is None:
+            setattr(instance, name, user)
+            return
 
 
 class ScopedChoicesMixin:
@@ -92,8 +92,8 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return curates_somewhere(request)
 
     def save_model(self, request, obj, form, change):
-        if not change and (field := user_stamp_field(obj)) and getattr(obj, f"{field}_id") is None:
-            setattr(obj, field, request.user)
+        if not change:
+            stamp_creator(obj, request.user)
         if change and hasattr(obj, "version"):
             obj.version += 1  # an edit still open in the reading view then notices this one
         super().save_model(request, obj, form, change)
@@ -101,9 +101,8 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
-            field = user_stamp_field(instance)
-            if instance._state.adding and field and getattr(instance, f"{field}_id") is None:
-                setattr(instance, field, request.user)
+            if instance._state.adding:
+                stamp_creator(instance, request.user)
             instance.save()
         for instance in formset.deleted_objects:
             instance.delete()
