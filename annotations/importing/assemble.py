@@ -68,3 +68,13 @@ def _warn_about_markers(seen: list[str], note_labels: set[str], warnings: list[s
     missing = [marker for marker in dict.fromkeys(seen) if marker not in note_labels]
     if missing:
         warnings.append(f"{len(missing)} footnote marker(s) without a note text: {', '.join(missing[:10])}")
+
+
+def shift_heading_levels(blocks: list[Block]) -> list[Block]:
+    """Renumber heading levels so the highest heading present is level 1."""
+    levels = [block.level for block in blocks if block.kind == "heading"]
+    shift = min(levels, default=1) - 1
+    for block in blocks:
+        if block.kind == "heading":
+            block.level -= shift
+    return blocks

@@ -53,7 +53,7 @@ def import_report_file(
     data, filename = _read(source, filename)
     digest = hashlib.sha256(data).hexdigest()
     existing = _existing(workspace, digest) if not force_new_version else None
-    if existing is not None:
+    if existing is not None:  # known already: no need to parse it
         return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
 
     def page_progress(done: int, total: int) -> None:
@@ -67,10 +67,11 @@ def import_report_file(
         existing = _existing(workspace, digest) if not force_new_version else None
         if existing is not None:
             return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
+        title = title or parsed.title
         report = Report(
             workspace=workspace,
-            title=(title or parsed.title or Path(filename).stem)[:500],
-            slug=_unique_slug(workspace, title or parsed.title or Path(filename).stem),
+            title=title[:500],
+            slug=_unique_slug(workspace, title),
             original_filename=Path(filename).name[:300],
             content_sha256=digest,
             imported_by=imported_by,

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .assemble import Block, build_report
+from .assemble import Block, build_report, shift_heading_levels
 from .cleaning import collapse_whitespace, normalise_characters
 from .footnotes import note_start, sentinel, superscript
 from .structure import ParsedReport, ReportImportError, is_notes_heading
@@ -330,8 +330,4 @@ def parse_html(text: str, *, warnings: list[str] | None = None) -> ParsedReport:
         title = top[0].text
     elif not title and top:
         title = top[0].text
-    levels = [block.level for block in blocks if block.kind == "heading"]
-    for block in blocks:
-        if block.kind == "heading":
-            block.level -= min(levels) - 1
-    return build_report(title, blocks, warnings)
+    return build_report(title, shift_heading_levels(blocks), warnings)

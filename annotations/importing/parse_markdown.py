@@ -9,7 +9,7 @@ matter with a title. Inline markup (emphasis, links, images, code, HTML tags) is
 import re
 from dataclasses import dataclass, field
 
-from .assemble import Block, build_report
+from .assemble import Block, build_report, shift_heading_levels
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import sentinel, superscript
 from .lists import label_kind
@@ -226,21 +226,10 @@ def _title(front_title: str, blocks: list[Block], lines: list[str]) -> tuple[str
     first = blocks[0] if blocks else None
     if first is not None and first.kind == "heading" and first.level == 1 and len(top) == 1:
         blocks = blocks[1:]
-        return front_title or first.text, _shift_levels(blocks)
+        return front_title or first.text, shift_heading_levels(blocks)
     if front_title:
-        return front_title, _shift_levels(blocks)
+        return front_title, shift_heading_levels(blocks)
     if headings:
-        return headings[0].text, _shift_levels(blocks)
+        return headings[0].text, shift_heading_levels(blocks)
     first_line = next((collapse_whitespace(line) for line in lines if line.strip()), "")
     return _inline(first_line)[:200], blocks
-
-
-def _shift_levels(blocks: list[Block]) -> list[Block]:
-    levels = [block.level for block in blocks if block.kind == "heading"]
-    if not levels:
-        return blocks
-    shift = min(levels) - 1
-    for block in blocks:
-        if block.kind == "heading":
-            block.level -= shift
-    return blocks
