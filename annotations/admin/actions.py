@@ -1,34 +1,17 @@
 """Bulk-action plumbing: intermediate pages that ask for a choice before acting, and the fixture
 download. The actions themselves live with their ModelAdmins and call annotations.services."""
 
-import json
-from itertools import chain
+import io
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
-from django.core import serializers
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F, Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from ..models import (
-    Comment,
-    Highlight,
-    Passage,
-    Report,
-    Section,
-    Source,
-    SourceLink,
-    Tag,
-    TaggedHighlight,
-    TaggedPassage,
-    TaggedReport,
-    Workspace,
-)
+from ..exporting.fixture import Selection, iter_records, write_fixture
+from ..models import Passage, Report, Tag
 from ..services import ServiceError
 
 SHOWN_OBJECTS = 50
@@ -100,58 +83,15 @@ class SurvivorForm(forms.Form):
 
 
 def fixture_download(*, reports=None, passages=None):
-    """A Django fixture (JSON, natural keys) of the given reports and passages with everything
-    annotated on them, as a download. For a report, all its passages come along.
-
-    Stands in for the exporter of annotations/exporting/ until it lands: same natural keys (uuids,
-    tag names, workspace slugs, usernames), users without password hashes."""
-    report_ids = (reports if reports is not None else Report.objects.none()).values("pk")
-    passage_ids = (passages if passages is not None else Passage.objects.none()).values("pk")
-    passage_qs = Passage.objects.filter(Q(pk__in=passage_ids) | Q(report__in=report_ids))
-    passage_qs = passage_qs.select_related("report", "section__report")
-    report_qs = Report.objects.filter(Q(pk__in=report_ids) | Q(pk__in=passage_qs.values("report_id")))
-    report_qs = report_qs.select_related("workspace", "imported_by")
-    highlight_qs = Highlight.objects.filter(passage__in=passage_qs).select_related("passage", "created_by")
-    link_qs = SourceLink.objects.filter(passage__in=passage_qs).select_related(
-        "passage", "source", "highlight", "added_by"
+    """The selected reports (with all their passages) and passages, with everything annotated on
+    them, as a fixture download written by the same exporter as `manage.py export_fixture`."""
+    selection = Selection.of_admin_selection(
+        reports=reports if reports is not None else Report.objects.none(),
+        passages=passages if passages is not None else Passage.objects.none(),
     )
-    comment_qs = Comment.objects.filter(passage__in=passage_qs).select_related(
-        "passage", "highlight", "parent", "author"
-    )
-    tag_links = [
-        TaggedReport.objects.filter(content_object__in=report_qs).select_related("content_object", "tag"),
-        TaggedPassage.objects.filter(content_object__in=passage_qs).select_related("content_object", "tag", "added_by"),
-        TaggedHighlight.objects.filter(content_object__in=highlight_qs).select_related(
-            "content_object", "tag", "added_by"
-        ),
-    ]
-    tag_ids = set().union(*(links.values_list("tag_id", flat=True) for links in tag_links))
-    user_ids = (
-        set(report_qs.values_list("imported_by", flat=True))
-        | set(highlight_qs.values_list("created_by", flat=True))
-        | set(link_qs.values_list("added_by", flat=True))
-        | set(comment_qs.values_list("author", flat=True))
-        | set().union(*(links.values_list("added_by", flat=True) for links in tag_links[1:]))
-    )
-    natural = {"use_natural_foreign_keys": True, "use_natural_primary_keys": True}
-    users = get_user_model().objects.filter(pk__in=user_ids)
-    # Dependency order, so loaddata can resolve every natural key as it goes; threads before replies.
-    records = chain(
-        Workspace.objects.filter(reports__in=report_qs).distinct(),
-        Tag.objects.filter(pk__in=tag_ids),
-        report_qs,
-        Section.objects.filter(report__in=report_qs).select_related("report"),
-        passage_qs,
-        highlight_qs,
-        Source.objects.filter(links__in=link_qs).distinct().select_related("workspace"),
-        link_qs,
-        comment_qs.order_by(F("parent_id").asc(nulls_first=True), "created_at", "id"),
-        *tag_links,
-    )
-    rows = serializers.serialize("python", users, fields=["username"], **natural)
-    rows += serializers.serialize("python", records, **natural)
-    body = json.dumps(rows, cls=DjangoJSONEncoder, indent=1)
-    response = HttpResponse(body, content_type="application/json")
+    body = io.StringIO()
+    write_fixture(iter_records(selection), body)
+    response = HttpResponse(body.getvalue(), content_type="application/json")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="annotations-{stamp}.json"'
     return response
