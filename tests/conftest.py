@@ -178,3 +178,19 @@ def deep_dump():
             rows[_natural_key(obj)] = fields
         dump[model._meta.label_lower] = rows
     return dump
+
+
+@pytest.fixture
+def staff_curator(curator):
+    """The workspace's curator, with access to the admin."""
+    curator.is_staff = True
+    curator.save(update_fields=["is_staff"])
+    return curator
+
+
+@pytest.fixture
+def staff_outsider(outsider):
+    """A curator of another workspace, with access to the admin."""
+    outsider.is_staff = True
+    outsider.save(update_fields=["is_staff"])
+    return outsider
