@@ -3,9 +3,9 @@
 One public function, `search()`, with two backends behind it:
 
 - PostgreSQL: a stored generated `search_vector` column (`to_tsvector('english', ...)` of the
-  searched column) with a GIN index on it (migration 0002; see postgres_install for why not an
-  expression index), queried with `websearch` syntax and ranked with `ts_rank`; snippets by
-  `ts_headline`.
+  searched column) with a GIN index on it (migration full_text_search; postgres_install says
+  why not an expression index), queried with `websearch` syntax and ranked with `ts_rank`;
+  snippets by `ts_headline`.
 - SQLite: an external-content FTS5 table per searched column, kept in sync by triggers (so
   `loaddata`, `bulk_create` and `QuerySet.update()` stay in sync too), ranked by bm25;
   snippets by FTS5's `snippet()`/`highlight()`.
@@ -37,8 +37,8 @@ LINKED_PASSAGES_SHOWN = 3
 COUNT_LIMIT = 1000  # matches counted per kind; pages reach no further
 KINDS = ("passage", "comment", "source")
 
-# The searched columns: (model, column). Migration 0002 builds the PostgreSQL vector columns and
-# the SQLite FTS tables from this list, and the post_migrate hook checks the SQLite triggers.
+# The searched columns: (model, column). The full_text_search migration builds the PostgreSQL
+# vector columns and the SQLite FTS tables from this list; the post_migrate hook checks triggers.
 SEARCHED = ((Passage, "text"), (Comment, "body"), (Source, "title"))
 
 # Match markers: control characters that cleaned report text does not contain.
@@ -114,7 +114,7 @@ def to_fts5(groups):
     return " OR ".join(alternatives)
 
 
-# --- Index definitions (used by migration 0002 and the post_migrate hook) --------------------
+# --- Index definitions (used by the full_text_search migration and post_migrate) ----------------
 
 
 VECTOR_COLUMN = "search_vector"
@@ -201,7 +201,8 @@ def sqlite_fts_repair(using="default"):
         }
         for model, column in SEARCHED:
             table = model._meta.db_table
-            # Only where migration 0002 installed the index: migrating back removes it on purpose.
+            # Only where the full_text_search migration installed the index (migrating back removes
+            # it on purpose).
             if fts_table(model) in existing and not set(_sqlite_trigger_sql(table, column)) <= existing:
                 sqlite_fts_install(cursor, table, column)
                 repaired.append(table)
