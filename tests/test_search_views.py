@@ -50,9 +50,11 @@ def test_search_page_filters_by_report(client, viewer, workspace, report):
 
 def test_htmx_request_gets_only_the_results(client, viewer, report):
     client.force_login(viewer)
-    body = client.get(URL, {"q": "xinjiang"}, headers={"HX-Request": "true"}).content.decode()
+    response = client.get(URL, {"q": "xinjiang"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
     assert "<mark>Xinjiang</mark>" in body
     assert "<html" not in body
+    assert "HX-Request" in response["Vary"]
 
 
 def test_search_page_paginates(client, viewer, workspace):

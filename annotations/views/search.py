@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
 
 from ..models import Passage, Report, Tag, Workspace
 from ..search import COUNT_LIMIT, search
@@ -33,6 +34,7 @@ class SearchForm(forms.Form):
 
 
 @login_required
+@vary_on_headers("HX-Request")  # the same URL answers with the page or, for htmx, the results alone
 def search_page(request):
     form = SearchForm(request.GET or None, user=request.user)
     results, page = None, 1
