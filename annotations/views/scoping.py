@@ -1,0 +1,37 @@
+"""Scoping shared by every area: records are looked up only among those the user may see (a
+foreign uuid is a 404, never a 403), then the role the action needs is checked (403)."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from .. import permissions
+from ..models import Passage, Report, Workspace
+
+
+def require(check, user, workspace):
+    if not check(user, workspace):
+        raise PermissionDenied
+
+
+def get_workspace_for_user(request, slug):
+    return get_object_or_404(Workspace.objects.visible_to(request.user), slug=slug)
+
+
+def get_report_for_user(request, uuid):
+    return get_object_or_404(Report.objects.visible_to(request.user).select_related("workspace"), uuid=uuid)
+
+
+def get_passage_for_user(request, uuid, check=permissions.can_read):
+    passage = get_object_or_404(
+        Passage.objects.visible_to(request.user).select_related("report__workspace", "section"), uuid=uuid
+    )
+    require(check, request.user, passage.report.workspace)
+    return passage
+
+
+def roles_context(user, workspace):
+    return {
+        "workspace": workspace,
+        "can_annotate": permissions.can_annotate(user, workspace),
+        "can_curate": permissions.can_curate(user, workspace),
+    }
