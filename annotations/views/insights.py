@@ -34,7 +34,7 @@ def report_heatmap(request, uuid):
     return render(
         request,
         "annotations/report_heatmap.html",
-        {"report": report, "sections": sections, "rows": rows, "peak": peak},
+        {"workspace": report.workspace, "report": report, "sections": sections, "rows": rows, "peak": peak},
     )
 
 
