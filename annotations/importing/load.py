@@ -1,0 +1,163 @@
+"""Write a parsed report to the database: the one import path for the command and the upload form."""
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
+
+from ..models import Passage, Report, Section, Workspace
+from . import ParsedReport, ReportImportError, parse_report, refuse_oversized
+
+# progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
+Progress = Callable[[str, int, int], None]
+
+BATCH_SIZE = 500
+_NOTES_TITLE = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
+
+
+@dataclass
+class ImportResult:
+    report: Report
+    created: bool  # False when the same file was already imported into the workspace
+    sections: int = 0
+    passages: int = 0  # body passages (paragraphs, list items, quotes, tables)
+    notes: int = 0
+    footnote_refs: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_report_file(
+    source: str | Path | bytes,
+    *,
+    workspace: Workspace,
+    filename: str | None = None,
+    title: str | None = None,
+    imported_by=None,
+    force_new_version: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a report from a path, or from bytes plus their `filename` (an upload), atomically.
+
+    Re-importing a file whose content is already in the workspace returns the existing report
+    with `created=False`, unless `force_new_version`. Raises ReportImportError with a one-line
+    reason; then nothing has been written.
+    """
+    started = time.perf_counter()
+    data, filename = _read(source, filename)
+    digest = hashlib.sha256(data).hexdigest()
+    existing = _existing(workspace, digest) if not force_new_version else None
+    if existing is not None:
+        return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
+
+    def page_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress("reading pages", done, total)
+
+    parsed = parse_report(data, filename, max_bytes=settings.REPORT_MAX_UPLOAD_BYTES, progress=page_progress)
+    with transaction.atomic():
+        # Serialise imports into one workspace, so two uploads of one file cannot both create it.
+        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+        existing = _existing(workspace, digest) if not force_new_version else None
+        if existing is not None:
+            return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
+        report = Report.objects.create(
+            workspace=workspace,
+            title=(title or parsed.title or Path(filename).stem)[:500],
+            slug=_unique_slug(workspace, title or parsed.title or Path(filename).stem),
+            original_filename=Path(filename).name[:300],
+            content_sha256=digest,
+            imported_by=imported_by,
+        )
+        result = _write_structure(report, parsed, imported_by, progress)
+    result.warnings = parsed.warnings
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _read(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        if not filename:
+            raise ReportImportError("a file name is needed to tell the file type")
+        return source, filename
+    path = Path(source)
+    try:
+        # Checked before reading, so an oversized file is never loaded into memory.
+        refuse_oversized(path.stat().st_size, settings.REPORT_MAX_UPLOAD_BYTES)
+        return path.read_bytes(), filename or path.name
+    except FileNotFoundError:
+        raise ReportImportError("no such file") from None
+    except IsADirectoryError:
+        raise ReportImportError("is a directory, not a file") from None
+    except PermissionError:
+        raise ReportImportError("permission denied") from None
+
+
+def _existing(workspace: Workspace, digest: str) -> Report | None:
+    return Report.objects.filter(workspace=workspace, content_sha256=digest).order_by("created_at").first()
+
+
+def _unique_slug(workspace: Workspace, title: str) -> str:
+    base = slugify(title)[:180].strip("-") or "report"
+    taken = set(Report.objects.filter(workspace=workspace, slug__startswith=base).values_list("slug", flat=True))
+    slug, counter = base, 2
+    while slug in taken:
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+def _write_structure(report: Report, parsed: ParsedReport, user, progress: Progress | None) -> ImportResult:
+    """Sections, then body passages in reading order, then the notes in a "Notes" section at the end."""
+    body_sections = [s for s in parsed.sections if not (_NOTES_TITLE.match(s.title) and not s.passages)]
+    notes_title = next((s.title for s in parsed.sections if _NOTES_TITLE.match(s.title) and not s.passages), "Notes")
+    section_rows = [
+        Section(report=report, order=order, title=s.title[:500], level=s.level)
+        for order, s in enumerate((s for s in body_sections if s.title), start=1)
+    ]
+    if parsed.notes:
+        section_rows.append(Section(report=report, order=len(section_rows) + 1, title=notes_title[:500], level=1))
+    Section.objects.bulk_create(section_rows)
+
+    rows: list[Passage] = []
+    titled = iter(section_rows)
+    for parsed_section in body_sections:
+        section = next(titled) if parsed_section.title else None
+        rows.extend(_passage(report, section, len(rows) + 1, p) for p in parsed_section.passages)
+    body_count = len(rows)
+    notes_section = section_rows[-1] if parsed.notes else None
+    rows.extend(_passage(report, notes_section, len(rows) + 1, p) for p in parsed.notes)
+
+    for start in range(0, len(rows), BATCH_SIZE):
+        bulk_create_with_history(
+            rows[start : start + BATCH_SIZE], Passage, default_user=user, default_change_reason="imported"
+        )
+        if progress is not None:
+            progress("writing passages", min(start + BATCH_SIZE, len(rows)), len(rows))
+    return ImportResult(
+        report=report,
+        created=True,
+        sections=len(section_rows),
+        passages=body_count,
+        notes=len(parsed.notes),
+        footnote_refs=sum(len(row.footnotes) for row in rows),
+    )
+
+
+def _passage(report: Report, section: Section | None, order: int, parsed) -> Passage:
+    return Passage(
+        report=report,
+        section=section,
+        order=order,
+        kind=parsed.kind,
+        label=parsed.label[:50],
+        text=parsed.text,
+        footnotes=parsed.footnotes,
+        page=parsed.page,
+    )

@@ -1,0 +1,33 @@
+"""Plain dataclasses that every parser returns; `load.py` turns them into database rows."""
+
+from dataclasses import dataclass, field
+
+
+class ReportImportError(Exception):
+    """A file cannot be imported; the message is a one-line reason for a person to read."""
+
+
+@dataclass
+class ParsedPassage:
+    kind: str  # "paragraph" | "list_item" | "note" | "quote" | "table"
+    text: str  # clean text: no footnote markers, no hyphenation or page-break artefacts
+    label: str = ""  # list label like "1", "1.a", "2.b"; note marker like "*" or "12"
+    footnotes: list[str] = field(default_factory=list)  # markers referenced in this passage, e.g. ["3","4"]
+    page: int | None = None  # 1-based page where the passage starts, when known
+
+
+@dataclass
+class ParsedSection:
+    title: str
+    level: int = 1
+    passages: list[ParsedPassage] = field(default_factory=list)
+
+
+@dataclass
+class ParsedReport:
+    title: str
+    # In reading order; passages before the first heading go in a first section whose title is ""
+    # (load.py makes those passages section-less).
+    sections: list[ParsedSection]
+    notes: list[ParsedPassage]  # footnote/endnote bodies, kind="note", label=marker
+    warnings: list[str] = field(default_factory=list)

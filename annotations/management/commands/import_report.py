@@ -1,0 +1,87 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from annotations.importing import ReportImportError
+from annotations.importing.load import import_report_file
+from annotations.models import Workspace
+
+DEFAULT_WORKSPACE = "default"
+
+
+class Command(BaseCommand):
+    help = "Import a report (.txt, .md, .html or .pdf) into a workspace, as sections and passages."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the report file")
+        parser.add_argument(
+            "--workspace", help=f"slug of the workspace (default: '{DEFAULT_WORKSPACE}', created when missing)"
+        )
+        parser.add_argument("--title", help="the report's title (default: taken from the file)")
+        parser.add_argument(
+            "--force-new-version",
+            action="store_true",
+            help="import again even when this exact file is already in the workspace",
+        )
+
+    def handle(self, *args, path, workspace, title, force_new_version, **options):
+        bars = _ProgressBars()
+        try:
+            # One transaction with the import: a failed import does not leave a new default workspace.
+            with transaction.atomic():
+                target = self._workspace(workspace)
+                result = import_report_file(
+                    Path(path), workspace=target, title=title, force_new_version=force_new_version, progress=bars
+                )
+        except ReportImportError as error:
+            raise CommandError(f"cannot import {path}: {error}") from None
+        finally:
+            bars.close()
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {path}: {warning}")
+        report = result.report
+        if not result.created:
+            self.stdout.write(
+                f"{path} is already in workspace '{target.slug}' as '{report.title}' ({report.uuid}); "
+                "nothing imported (use --force-new-version to import it again)"
+            )
+            return
+        self.stdout.write(
+            f"Imported '{report.title}' into workspace '{target.slug}' ({report.uuid}): "
+            f"{result.sections} sections, {result.passages} passages, {result.notes} notes, "
+            f"{result.footnote_refs} footnote refs in {result.seconds:.2f} s"
+        )
+
+    def _workspace(self, slug):
+        if slug is None:
+            workspace, _ = Workspace.objects.get_or_create(
+                slug=DEFAULT_WORKSPACE, defaults={"name": DEFAULT_WORKSPACE.title()}
+            )
+            return workspace
+        try:
+            return Workspace.objects.get(slug=slug)
+        except Workspace.DoesNotExist:
+            raise CommandError(f"no workspace '{slug}'") from None
+
+
+class _ProgressBars:
+    """One tqdm bar per phase of the import, on stderr, only when stderr is a terminal."""
+
+    def __init__(self):
+        self.bar = None
+        self.phase = None
+
+    def __call__(self, phase, done, total):
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            self.bar = tqdm(total=total, desc=phase, unit="", file=sys.stderr, disable=not sys.stderr.isatty())
+        self.bar.update(done - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
