@@ -7,6 +7,7 @@ app_name = "annotations"
 urlpatterns = [
     path("", home.home, name="home"),
     path("w/<slug:slug>/", reports.report_list, name="report-list"),
+    path("w/<slug:slug>/upload/", reports.report_upload, name="report-upload"),
     path("w/<slug:slug>/codebook/", tags.tag_list, name="tag-list"),
     path("w/<slug:slug>/codebook/<slug:tag_slug>/", tags.tag_detail, name="tag-detail"),
     path("w/<slug:slug>/activity/", insights.workspace_activity, name="workspace-activity"),

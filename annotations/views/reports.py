@@ -1,14 +1,20 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from .. import permissions
 from ..forms import PassageFilterForm, ReportUploadForm
+from ..importing import ReportImportError, refuse_oversized
+from ..importing.load import import_report_file
 from ..models import Comment, Membership, Passage, Report, Tag, TaggedPassage
 from ..reading import note_finder
-from .scoping import get_report_for_user, get_workspace_for_user, roles_context
+from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
 
@@ -46,9 +52,7 @@ def reports_for_list(workspace):
     )
 
 
-@login_required
-def report_list(request, slug):
-    workspace = get_workspace_for_user(request, slug)
+def _report_list(request, workspace, upload_form=None, status=200):
     reports = reports_for_list(workspace)
     q = request.GET.get("q", "").strip()
     if q:
@@ -60,15 +64,51 @@ def report_list(request, slug):
         request,
         "annotations/report_list.html",
         {
-            "workspace": workspace,
             "reports": reports.order_by(REPORT_SORTS[sort], "pk"),
             "q": q,
             "sort": sort,
             "sorts": list(REPORT_SORTS),
-            "upload_form": ReportUploadForm(),
+            "upload_form": upload_form or ReportUploadForm(),
             **roles_context(request.user, workspace),
         },
+        status=status,
     )
+
+
+@login_required
+def report_list(request, slug):
+    return _report_list(request, get_workspace_for_user(request, slug))
+
+
+@login_required
+@require_POST
+def report_upload(request, slug):
+    """Curators import a report file: the same importer as `import_report`, all or nothing."""
+    workspace = get_workspace_for_user(request, slug)
+    require(permissions.can_curate, request.user, workspace)
+    form = ReportUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
+            result = import_report_file(
+                upload.read(),
+                filename=upload.name,
+                workspace=workspace,
+                title=form.cleaned_data["title"] or None,
+                imported_by=request.user,
+            )
+        except ReportImportError as exc:
+            form.add_error("file", f"{upload.name}: {exc}")
+        else:
+            if result.created:
+                messages.success(
+                    request, f"Imported “{result.report.title}”: {result.passages} passages, {result.notes} notes."
+                )
+            else:
+                messages.info(request, f"This file was imported before, as “{result.report.title}”.")
+            return redirect(result.report)
+    return _report_list(request, workspace, upload_form=form, status=400)
 
 
 def _offset(request):
