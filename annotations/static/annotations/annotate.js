@@ -148,8 +148,9 @@
       fn.parentElement.classList.toggle("open");
       return;
     }
-    var mark = t.closest("mark.hl");
     var el = passageOf(t);
+    if (el && t.closest(".open-panel")) { setCurrent(el.dataset.passage, false); return; } // htmx loads it
+    var mark = t.closest("mark.hl");
     if (mark && el && !window.getSelection().toString()) {
       setCurrent(el.dataset.passage, false);
       openPanel(el.dataset.passage, mark.dataset.highlights.split(" ")[0]);
