@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import comments, highlights, home, insights, passages, reports, sources, tags
+from .views import comments, highlights, home, insights, members, passages, reports, sources, tags
 
 app_name = "annotations"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("w/<slug:slug>/upload/", reports.report_upload, name="report-upload"),
     path("w/<slug:slug>/codebook/", tags.tag_list, name="tag-list"),
     path("w/<slug:slug>/codebook/<slug:tag_slug>/", tags.tag_detail, name="tag-detail"),
+    path("w/<slug:slug>/members/", members.member_list, name="member-list"),
+    path("w/<slug:slug>/members/set/", members.member_set, name="member-set"),
+    path("w/<slug:slug>/members/remove/", members.member_remove, name="member-remove"),
     path("w/<slug:slug>/activity/", insights.workspace_activity, name="workspace-activity"),
     path("r/<uuid:uuid>/", reports.report_read, name="report-read"),
     path("r/<uuid:uuid>/passages/", reports.report_passages, name="report-passages"),
