@@ -74,6 +74,11 @@ def test_read_filter_and_tag_a_passage(page, demo_report, annotator):
     page.click(f"text={demo_report.title}")
     page.wait_for_selector(".passage")
     assert page.locator(".outline li").count() == demo_report.sections.count()
+    note = page.locator(".fn .fn-note").first
+    assert not note.is_visible()
+    page.locator(".fn .fn-ref").first.hover()
+    assert note.is_visible() and note.text_content().strip()
+    page.mouse.move(0, 0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "reading-view.png")
 

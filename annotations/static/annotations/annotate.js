@@ -44,11 +44,15 @@
   function article(uuid) { return document.getElementById("p-" + uuid); }
 
   function setCurrent(uuid, scroll) {
-    document.querySelectorAll(".passage.current").forEach(function (el) { el.classList.remove("current"); });
+    document.querySelectorAll(".passage.current").forEach(function (el) {
+      el.classList.remove("current");
+      el.removeAttribute("aria-current");
+    });
     current = uuid;
     var el = uuid && article(uuid);
     if (!el) return;
     el.classList.add("current");
+    el.setAttribute("aria-current", "true");
     if (scroll) {
       el.scrollIntoView({ block: "center" });
       el.focus({ preventScroll: true });
@@ -213,7 +217,31 @@
 
   // htmx swaps passages out of band after a change: keep the reader's place marked.
   document.addEventListener("htmx:afterSettle", function () {
-    if (current && article(current)) article(current).classList.add("current");
+    if (current && article(current)) {
+      article(current).classList.add("current");
+      article(current).setAttribute("aria-current", "true");
+    }
     fillHighlightForm();
   });
+
+  // htmx leaves the page as it was when a request fails: say why, where the reader is looking.
+  var FAILURES = {
+    403: "You are not allowed to do that in this workspace.",
+    404: "This item no longer exists, or you cannot see it.",
+  };
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    showProblem(FAILURES[status] || "Something went wrong on the server (" + status + "). Try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("The server cannot be reached. Check your connection and try again.");
+  });
+  function showProblem(text) {
+    var box = panel() || document.getElementById("main");
+    var note = document.createElement("p");
+    note.className = "error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    box.prepend(note);
+  }
 })();
