@@ -222,6 +222,8 @@
       article(current).setAttribute("aria-current", "true");
     }
     fillHighlightForm();
+    var selected = panel() && panel().querySelector(".highlight-item.selected");
+    if (selected) selected.scrollIntoView({ block: "nearest" });
   });
 
   // htmx leaves the page as it was when a request fails: say why, where the reader is looking.
