@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from .cleaning import collapse_whitespace
 from .footnotes import SENTINEL_OPEN, MarkerScanner, strip_sentinels
-from .structure import ParsedPassage, ParsedReport, ParsedSection
+from .structure import ParsedPassage, ParsedReport, ParsedSection, is_notes_heading
 
 PASSAGE_KINDS = ("paragraph", "list_item", "note", "quote", "table")
 
@@ -42,6 +42,8 @@ def build_report(title: str, blocks: list[Block], warnings: list[str]) -> Parsed
         if block.kind == "heading":
             if text:
                 sections.append(ParsedSection(title=text, level=block.level))
+            if is_notes_heading(text):
+                scanner.expected = 1  # after a chapter's notes, the next chapter numbers from 1
             continue
         if not text:
             continue
@@ -66,3 +68,13 @@ def _warn_about_markers(seen: list[str], note_labels: set[str], warnings: list[s
     missing = [marker for marker in dict.fromkeys(seen) if marker not in note_labels]
     if missing:
         warnings.append(f"{len(missing)} footnote marker(s) without a note text: {', '.join(missing[:10])}")
+
+
+def shift_heading_levels(blocks: list[Block]) -> list[Block]:
+    """Renumber heading levels so the highest heading present is level 1."""
+    levels = [block.level for block in blocks if block.kind == "heading"]
+    shift = min(levels, default=1) - 1
+    for block in blocks:
+        if block.kind == "heading":
+            block.level -= shift
+    return blocks

@@ -4,27 +4,25 @@ import re
 from collections.abc import Iterable
 
 _CID = re.compile(r"\(cid:\d+\)")
-_CHARACTERS = str.maketrans(
-    {
-        "ﬀ": "ff",
-        "ﬁ": "fi",
-        "ﬂ": "fl",
-        "ﬃ": "ffi",
-        "ﬄ": "ffl",
-        "ﬅ": "st",
-        "ﬆ": "st",
-        "\u00a0": " ",  # no-break space
-        "\u2007": " ",  # figure space
-        "\u2009": " ",  # thin space
-        "\u202f": " ",  # narrow no-break space
-        "\t": "    ",
-        "\u00ad": None,  # soft hyphen: only ever a hyphenation hint
-        "\u200b": None,  # zero-width space
-        "\u2060": None,  # word joiner
-        "\ufeff": None,  # byte order mark
-        "\r": None,
-    }
-)
+_CHARACTERS = {
+    "ﬀ": "ff",
+    "ﬁ": "fi",
+    "ﬂ": "fl",
+    "ﬃ": "ffi",
+    "ﬄ": "ffl",
+    "ﬅ": "st",
+    "ﬆ": "st",
+    "\u00a0": " ",  # no-break space
+    "\u2007": " ",  # figure space
+    "\u2009": " ",  # thin space
+    "\u202f": " ",  # narrow no-break space
+    "\t": "    ",
+    "\u00ad": "",  # soft hyphen: only ever a hyphenation hint
+    "\u200b": "",  # zero-width space
+    "\u2060": "",  # word joiner
+    "\ufeff": "",  # byte order mark
+    "\r": "",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LINE_END_HYPHEN = re.compile(r"[^\W\d_]+-[ \t]*\n[ \t]*[^\W\d_]+")
@@ -45,7 +43,10 @@ def normalise_characters(text: str) -> str:
     """Undo PDF-extraction artefacts at the character level: (cid:NNN), ligatures, odd spaces."""
     text = text.replace("\r\n", "\n")
     text = _CID.sub("", text)
-    text = text.translate(_CHARACTERS)
+    # One str.replace per character is much faster on megabytes than str.translate with a table.
+    for character, replacement in _CHARACTERS.items():
+        if character in text:
+            text = text.replace(character, replacement)
     return _CONTROL.sub("", text)
 
 

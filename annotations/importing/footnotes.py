@@ -11,27 +11,34 @@ is what tells "region.1" from "in 2014", "12,000 soldiers" or "3.4 million".
 import re
 from dataclasses import dataclass, field
 
-# Private-use characters: parsers of structured formats wrap markers they are sure of in these.
+# Private-use characters: parsers of structured formats wrap markers they are sure of in the first
+# pair, and superscript numbers (markers only if a note has that number) in the second.
 SENTINEL_OPEN = "\ue000"
 SENTINEL_CLOSE = "\ue001"
+SUPERSCRIPT_OPEN = "\ue002"
+SUPERSCRIPT_CLOSE = "\ue003"
 
 SYMBOL_MARKERS = "*†‡§"
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 # Punctuation after which a number or symbol is glued in typeset footnote references.
 _PUNCT = ".,;:!?)]\"”’'"
 
+# The lookahead lets the scan skip at once the many positions where no candidate can start.
 _CANDIDATE = re.compile(
+    r"(?=[ \t\ue000\ue002\[⁰¹²³⁴⁵⁶⁷⁸⁹*†‡§\d])(?:"
     r"(?P<sentinel>[ \t]?\ue000(?P<s_marker>[^\ue001]{1,12})\ue001)"
+    r"|(?P<superscript>\ue002(?P<sup_marker>[^\ue003]{1,12})\ue003)"
     r"|(?P<bracket>[ \t]?\[(?P<bracket_num>\d{1,3})\](?!\())"
     r"|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
     r"|(?<=\S)(?P<sym>\*{1,3}|[†‡§]{1,3})(?=\s|$)"
-    r"|(?<=[.,;:!?)\]\"”’'])(?P<spaced>[ \t]+)(?P<sp_num>\d{1,3})(?=\s|$)"
+    r"|(?<=[.,;:!?)\]\"”’'])(?P<spaced>[ \t]+)(?=\d)(?P<sp_num>\d{1,3})(?=\s|$)"
     r"|(?<=[^\W\d_]|[.,;:!?)\]\"”’'])(?P<g_num>\d{1,3})(?=[\s.,;:)\]]|$)"
+    r")"
 )
 
 # The start of a note body: "12 Text", "12. Text" (in a notes section), "[12] Text", "* Text", "¹² Text".
 NOTE_START = re.compile(
-    r"^(?:\[(?P<bracket>\d{1,3})\]|(?P<num>\d{1,3})(?P<dot>[.)])?|(?P<sym>\*{1,3}|[†‡§]{1,3})"
+    r"^(?:\[(?P<bracket>\d{1,3})\]|(?P<num>\d{1,3})(?!\d)(?P<dot>[.)])?|(?P<sym>\*{1,3}|[†‡§]{1,3})"
     r"|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+))[ \t]*(?P<rest>\S.*)$"
 )
 
@@ -41,9 +48,15 @@ def sentinel(marker: str) -> str:
     return f"{SENTINEL_OPEN}{marker}{SENTINEL_CLOSE}"
 
 
+def superscript(text: str) -> str:
+    """Wrap a superscript number from markup: a marker if a note has that label, else plain text."""
+    return f"{SUPERSCRIPT_OPEN}{text}{SUPERSCRIPT_CLOSE}"
+
+
 def strip_sentinels(text: str) -> str:
-    """Remove sentinel markers (used on note bodies, which reference no other notes)."""
-    return re.sub(r"[ \t]?\ue000[^\ue001]*\ue001", "", text)
+    """Remove sentinel markers and unwrap superscripts (on note bodies and titles)."""
+    text = re.sub(r"[ \t]?\ue000[^\ue001]*\ue001", "", text)
+    return text.replace(SUPERSCRIPT_OPEN, "").replace(SUPERSCRIPT_CLOSE, "")
 
 
 @dataclass
@@ -73,11 +86,10 @@ class MarkerScanner:
             last = match.end()
             if marker not in found:
                 found.append(marker)
-        if not found:
-            return text, []
         pieces.append(text[last:])
         self.seen.extend(found)
-        return tidy_spaces("".join(pieces)), found
+        cleaned = "".join(pieces).replace(SUPERSCRIPT_OPEN, "").replace(SUPERSCRIPT_CLOSE, "")
+        return (tidy_spaces(cleaned) if found else cleaned), found
 
     def _accept(self, match: re.Match, text: str) -> str | None:
         if match.group("sentinel"):
@@ -85,13 +97,24 @@ class MarkerScanner:
             if marker.isdigit():
                 self.expected = int(marker) + 1
             return marker
+        if match.group("superscript"):
+            marker = match.group("sup_marker").strip()
+            if marker in self.note_labels:
+                if marker.isdigit():
+                    self.expected = int(marker) + 1
+                return marker
+            # Without numbered notes to check against, a superscript that continues the sequence.
+            numbered_notes = any(label.isdigit() for label in self.note_labels)
+            if self.heuristic and not numbered_notes and marker.isdigit():
+                return self._take_number(int(marker))
+            return None  # "km²" next to notes that have no such number
         if match.group("bracket"):
             return self._take_number(int(match.group("bracket_num")), force=True)
         if match.group("sup"):
             return self._take_number(int(match.group("sup").translate(_SUPERSCRIPTS)), force=True)
         if match.group("g_num"):
             number = int(match.group("g_num"))
-            if not _glued_context_ok(text, match.start()):
+            if not _glued_context_ok(text, match.start()) or not _sentence_goes_on_well(text, match):
                 return None
             if not self.heuristic:
                 # Markup marked the references: a bare number counts only if it is the next one and has a note.
@@ -110,7 +133,7 @@ class MarkerScanner:
             if symbol in self.note_labels or text[match.start() - 1] in _PUNCT:
                 return symbol
             return None
-        if _digit_before_punct(text, match.start()):
+        if _digit_before_punct(text, match.start()) or not _sentence_goes_on_well(text, match):
             return None  # "items 1, 2, 3": a series of numbers, not a marker
         return self._take_number(int(match.group("sp_num")))
 
@@ -139,6 +162,18 @@ def _glued_context_ok(text: str, pos: int) -> bool:
     return True
 
 
+def _sentence_goes_on_well(text: str, match: re.Match) -> bool:
+    """After a sentence's full stop and a marker, the next sentence starts: "region.1 Furthermore".
+
+    "ASN.1 library", "Figure A.1 shows" and "in 2010. 12 people" go on in lower case: no marker.
+    """
+    start = match.start("spaced") if match.group("spaced") else match.start()
+    if text[start - 1] not in ".!?":
+        return True
+    following = text[match.end() :].lstrip(" \t)]\"”’'")
+    return not following or not following[0].islower()
+
+
 def tidy_spaces(text: str) -> str:
     """Collapse the whitespace left behind where markers were taken out."""
     return re.sub(r"[ \t]{2,}", " ", text).strip()
@@ -164,6 +199,8 @@ def referenced_markers(line: str) -> set[str]:
     for match in _CANDIDATE.finditer(line):
         if match.group("s_marker"):
             found.add(match.group("s_marker").strip())
+        elif match.group("sup_marker"):
+            found.add(match.group("sup_marker").strip())
         elif match.group("bracket_num"):
             found.add(str(int(match.group("bracket_num"))))
         elif match.group("sup"):

@@ -1,7 +1,6 @@
 """Write a parsed report to the database: the one import path for the command and the upload form."""
 
 import hashlib
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,12 +13,12 @@ from simple_history.utils import bulk_create_with_history
 
 from ..models import Passage, Report, Section, Workspace
 from . import ParsedReport, ReportImportError, parse_report, refuse_oversized
+from .structure import is_notes_heading
 
 # progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
 Progress = Callable[[str, int, int], None]
 
 BATCH_SIZE = 500
-_NOTES_TITLE = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
 
 @dataclass
@@ -54,7 +53,7 @@ def import_report_file(
     data, filename = _read(source, filename)
     digest = hashlib.sha256(data).hexdigest()
     existing = _existing(workspace, digest) if not force_new_version else None
-    if existing is not None:
+    if existing is not None:  # known already: no need to parse it
         return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
 
     def page_progress(done: int, total: int) -> None:
@@ -68,14 +67,17 @@ def import_report_file(
         existing = _existing(workspace, digest) if not force_new_version else None
         if existing is not None:
             return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)
-        report = Report.objects.create(
+        title = title or parsed.title
+        report = Report(
             workspace=workspace,
-            title=(title or parsed.title or Path(filename).stem)[:500],
-            slug=_unique_slug(workspace, title or parsed.title or Path(filename).stem),
+            title=title[:500],
+            slug=_unique_slug(workspace, title),
             original_filename=Path(filename).name[:300],
             content_sha256=digest,
             imported_by=imported_by,
         )
+        report._history_user = imported_by  # simple-history's way to name the user outside a request
+        report.save()
         result = _write_structure(report, parsed, imported_by, progress)
     result.warnings = parsed.warnings
     result.seconds = time.perf_counter() - started
@@ -115,8 +117,8 @@ def _unique_slug(workspace: Workspace, title: str) -> str:
 
 def _write_structure(report: Report, parsed: ParsedReport, user, progress: Progress | None) -> ImportResult:
     """Sections, then body passages in reading order, then the notes in a "Notes" section at the end."""
-    body_sections = [s for s in parsed.sections if not (_NOTES_TITLE.match(s.title) and not s.passages)]
-    notes_title = next((s.title for s in parsed.sections if _NOTES_TITLE.match(s.title) and not s.passages), "Notes")
+    body_sections = [s for s in parsed.sections if not (is_notes_heading(s.title) and not s.passages)]
+    notes_title = next((s.title for s in parsed.sections if is_notes_heading(s.title) and not s.passages), "Notes")
     section_rows = [
         Section(report=report, order=order, title=s.title[:500], level=s.level)
         for order, s in enumerate((s for s in body_sections if s.title), start=1)

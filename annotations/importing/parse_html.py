@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .assemble import Block, build_report
+from .assemble import Block, build_report, shift_heading_levels
 from .cleaning import collapse_whitespace, normalise_characters
-from .footnotes import note_start, sentinel
-from .structure import ParsedReport, ReportImportError
+from .footnotes import note_start, sentinel, superscript
+from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # Site furniture and non-text: skipped with everything inside.
 _SKIP = {"script", "style", "noscript", "template", "nav", "footer", "svg", "button", "select", "iframe", "form"}
@@ -29,10 +29,10 @@ _HEADING = re.compile(r"^h([1-6])$")
 _NOTE_ID = re.compile(r"^_?(?:fn|ftn|footnote|endnote|edn|en|note)[-_:]?(\d{1,4})$", re.IGNORECASE)
 _NOTE_REF_HREF = re.compile(r"^#_?(?:fn|ftn|footnote|endnote|edn|en|note)[-_:]?\d{1,4}$", re.IGNORECASE)
 _BACK_HREF = re.compile(r"^#_?(?:fnref|ftnref|footnote-ref|endnoteref|ednref|ref)", re.IGNORECASE)
+_MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
 _NOTES_CONTAINER = re.compile(r"\b(?:footnotes|endnotes|doc-endnotes|doc-footnotes)\b", re.IGNORECASE)
 _NOTE_CLASS = re.compile(r"\b(?:footnote|endnote|MsoFootnoteText|MsoEndnoteText)\b", re.IGNORECASE)
 _MARKER_TEXT = re.compile(r"^[\[(]?(\d{1,4}|[*†‡§]{1,3})[\])]?$")
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
 
 @dataclass
@@ -53,8 +53,10 @@ class _Capture:
 
 
 class _ReportHTMLParser(HTMLParser):
-    def __init__(self):
+    def __init__(self, main_only: bool):
         super().__init__(convert_charrefs=True)
+        self.main_only = main_only  # read only the <main> element: the rest is the site around it
+        self.main_depth = 0
         self.blocks: list[Block] = []
         self.title_parts: list[str] = []
         self.parts: list[str] = []  # text of the open block
@@ -82,8 +84,8 @@ class _ReportHTMLParser(HTMLParser):
             self.in_title = True
         elif self.skip_tag:
             self.skip_count += tag == self.skip_tag
-        elif tag in _SKIP:
-            self.skip_tag, self.skip_count = tag, 1
+        elif tag in _SKIP or (tag == "aside" and not _holds_notes(attributes)):
+            self.skip_tag, self.skip_count = tag, 1  # asides are sidebars, unless they hold notes
         elif tag in ("br", "hr"):
             self._text("\n" if self.pre_depth else " ")
         elif tag in _VOID:
@@ -103,8 +105,7 @@ class _ReportHTMLParser(HTMLParser):
             self._open_block(tag, attributes)
 
     def _open_block(self, tag: str, attributes: dict) -> None:
-        names = f"{attributes.get('class', '')} {attributes.get('id', '')} {attributes.get('role', '')}"
-        container = bool(_NOTES_CONTAINER.search(names)) or "footnotes" in attributes.get("epub:type", "")
+        container = bool(_NOTES_CONTAINER.search(_names(attributes)))
         if tag == "li" and self.lists:
             current = self.lists[-1]
             current.count = int(attributes["value"]) if attributes.get("value", "").isdigit() else current.count + 1
@@ -113,10 +114,12 @@ class _ReportHTMLParser(HTMLParser):
             self._flush()  # the text so far belongs to the enclosing block
         self.stack.append((tag, attributes))
         depth = len(self.stack)
-        if note is not None:
+        if note is not None and self.note_label is None:
             self.note_label, self.note_depth = note, depth
         if container and not self.notes_container_depth:
             self.notes_container_depth = depth
+        if self.main_only and not self.main_depth and (tag == "main" or attributes.get("role") == "main"):
+            self.main_depth = depth
         if tag == "table":
             self.table = []
         elif tag == "pre":
@@ -168,6 +171,8 @@ class _ReportHTMLParser(HTMLParser):
                 self.note_label, self.note_depth = None, 0
             if depth == self.notes_container_depth:
                 self.notes_container_depth = 0
+            if depth == self.main_depth:
+                self.main_depth = 0
             if tag == "pre":
                 self.pre_depth -= 1
             elif tag in ("ol", "ul") and self.lists:
@@ -178,7 +183,7 @@ class _ReportHTMLParser(HTMLParser):
     def handle_data(self, data):
         if self.in_title:
             self.title_parts.append(data)
-        elif not self.skip_tag:
+        elif not self.skip_tag and (self.main_depth or not self.main_only):
             self._text(data)
 
     # --- markers --------------------------------------------------------------------------
@@ -200,7 +205,7 @@ class _ReportHTMLParser(HTMLParser):
         elif marker and (capture.is_reference or _inside_reference(self.captures)):
             text = sentinel(marker.group(1))
         elif marker and capture.tag == "sup":
-            text = marker.group(1)  # a bare superscript number: a marker if it follows the sequence
+            text = superscript(marker.group(1))  # a marker only if a note has that number
         else:
             text = inner
         self._text(text)
@@ -248,7 +253,7 @@ class _ReportHTMLParser(HTMLParser):
         heading = next((_HEADING.match(tag) for tag, _ in reversed(self.stack) if _HEADING.match(tag)), None)
         if heading and self.note_label is None:
             self.blocks.append(Block("heading", text, level=int(heading.group(1))))
-            self.in_notes_section = bool(_NOTES_HEADING.match(text))
+            self.in_notes_section = is_notes_heading(text)
             return
         kind = self._kind("paragraph")
         label = ""
@@ -265,6 +270,15 @@ class _ReportHTMLParser(HTMLParser):
         elif in_item:
             kind, label = "list_item", self.item_label
         self.blocks.append(Block(kind, text, label))
+
+
+def _names(attributes: dict) -> str:
+    return " ".join(attributes.get(name, "") for name in ("class", "id", "role", "epub:type"))
+
+
+def _holds_notes(attributes: dict) -> bool:
+    names = _names(attributes)
+    return bool(_NOTES_CONTAINER.search(names) or _NOTE_CLASS.search(names) or _NOTE_ID.match(attributes.get("id", "")))
 
 
 def _inside_reference(captures: list[_Capture]) -> bool:
@@ -301,7 +315,7 @@ def parse_html(text: str, *, warnings: list[str] | None = None) -> ParsedReport:
     The title is a lone <h1> that opens the document, else <title>, else the first <h1>.
     """
     warnings = warnings if warnings is not None else []
-    parser = _ReportHTMLParser()
+    parser = _ReportHTMLParser(main_only=bool(_MAIN.search(text)))
     parser.feed(normalise_characters(text))
     parser.close()
     parser._flush()
@@ -316,8 +330,4 @@ def parse_html(text: str, *, warnings: list[str] | None = None) -> ParsedReport:
         title = top[0].text
     elif not title and top:
         title = top[0].text
-    levels = [block.level for block in blocks if block.kind == "heading"]
-    for block in blocks:
-        if block.kind == "heading":
-            block.level -= min(levels) - 1
-    return build_report(title, blocks, warnings)
+    return build_report(title, shift_heading_levels(blocks), warnings)

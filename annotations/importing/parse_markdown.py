@@ -9,11 +9,11 @@ matter with a title. Inline markup (emphasis, links, images, code, HTML tags) is
 import re
 from dataclasses import dataclass, field
 
-from .assemble import Block, build_report
+from .assemble import Block, build_report, shift_heading_levels
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
-from .footnotes import sentinel
+from .footnotes import sentinel, superscript
 from .lists import label_kind
-from .structure import ParsedReport
+from .structure import ParsedReport, is_notes_heading
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -27,12 +27,11 @@ _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^(?P<label>[^\]\s]+)\]:[ \t]*(?P<rest>.*)
 _BRACKET_NOTE = re.compile(r"^ {0,3}\[(?P<label>\d{1,3})\][ \t]+(?P<rest>\S.*)$")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]^][^\]]*\]:[ \t]*\S+")
 _TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
 _ESCAPES = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _INLINE_RULES = [
     (re.compile(r"\[\^([^\]\s]+)\]"), lambda m: sentinel(m.group(1))),
-    (re.compile(r"<sup>\s*(\[?\d{1,3}\]?|[*†‡])\s*</sup>", re.IGNORECASE), lambda m: m.group(1)),
+    (re.compile(r"<sup>\s*\[?(\d{1,3}|[*†‡])\]?\s*</sup>", re.IGNORECASE), lambda m: superscript(m.group(1))),
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
@@ -184,7 +183,7 @@ def _add_heading(state: _State, level: int, title: str) -> None:
     title = _inline(title.strip())
     state.blocks.append(Block("heading", title, level=level))
     state.items = []
-    state.in_notes_section = bool(_NOTES_HEADING.match(collapse_whitespace(title)))
+    state.in_notes_section = is_notes_heading(title)
 
 
 def _table_row(line: str) -> str:
@@ -227,21 +226,10 @@ def _title(front_title: str, blocks: list[Block], lines: list[str]) -> tuple[str
     first = blocks[0] if blocks else None
     if first is not None and first.kind == "heading" and first.level == 1 and len(top) == 1:
         blocks = blocks[1:]
-        return front_title or first.text, _shift_levels(blocks)
+        return front_title or first.text, shift_heading_levels(blocks)
     if front_title:
-        return front_title, _shift_levels(blocks)
+        return front_title, shift_heading_levels(blocks)
     if headings:
-        return headings[0].text, _shift_levels(blocks)
+        return headings[0].text, shift_heading_levels(blocks)
     first_line = next((collapse_whitespace(line) for line in lines if line.strip()), "")
     return _inline(first_line)[:200], blocks
-
-
-def _shift_levels(blocks: list[Block]) -> list[Block]:
-    levels = [block.level for block in blocks if block.kind == "heading"]
-    if not levels:
-        return blocks
-    shift = min(levels) - 1
-    for block in blocks:
-        if block.kind == "heading":
-            block.level -= shift
-    return blocks

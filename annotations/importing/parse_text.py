@@ -18,7 +18,6 @@ repairs them with layout heuristics that hold across publishers:
   contents are dropped before anything else.
 """
 
-import math
 import re
 import statistics
 from dataclasses import dataclass
@@ -27,10 +26,12 @@ from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import note_start, referenced_markers
 from .lists import label_kind
-from .structure import ParsedReport, ReportImportError
+from .structure import ParsedReport, ReportImportError, is_notes_heading
 
 # A sentence ends here: closing punctuation, maybe a closing quote or bracket, maybe a marker.
-_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$|[.!?][\"”’')\]]+$")
+_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
+# A heading does not end like a sentence or a clause (a question is fine).
+_CLOSED = re.compile(r"[.,;:!][\"”’')\]]*(?:\d{1,3}|\*{1,3}|[†‡])?$")
 _ABBREVIATION_END = re.compile(
     r"(?:^|\s)(?:(?:[A-Z]\.){1,3}|Mr\.|Mrs\.|Ms\.|Dr\.|Prof\.|No\.|Nos\.|vs\.|e\.g\.|i\.e\.|cf\.|St\.|Inc\.|"
     r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|p\.|pp\.|Vol\.|Art\.|Sec\.|Fig\.)$"
@@ -40,8 +41,16 @@ _PAGE_NUMBER = re.compile(
     r"|^[-–—]\s*\d{1,4}\s*[-–—]$",
     re.IGNORECASE,
 )
+# Separator rules and ornaments: "-----", "_____", "=====", "* * *".
+_RULE = re.compile(r"^[-_=~#.·─━═]{3,}$|^(?:[*·•]\s*){3,}$")
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$|(?:\s\.){3,}")
-_TOC_ENTRY = re.compile(r"\S\s+(?:\d{1,4}|[ivxlc]{1,6})$|(?:\.\s?){4,}|…{2,}")
+# A contents entry ends in a page number (not a year, not a number in a list like "5, 6").
+_TOC_ENTRY = re.compile(r"[^\s,\d]\s+(?:\d{1,3}|[ivxlc]{1,6})$|(?:\.\s?){4,}|…{2,}")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_DATE = re.compile(rf"(?:{_MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}})$", re.IGNORECASE)
 _CONTENTS = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
 _KNOWN_HEADINGS = re.compile(
     r"^(?:(?:\d{1,2}|[IVX]{1,4})\.?\s+)?(?:"
@@ -56,13 +65,16 @@ _KNOWN_HEADINGS = re.compile(
     r")$",
     re.IGNORECASE,
 )
-_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
+_SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+[A-Z][^.,;:]{0,80}$")
 _NUMBERED_HEADING = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.|[A-Z]\.)\s+(?P<rest>\S.*)$")
 _LIST_ITEM = re.compile(
     r"^(?:\((?P<paren>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})\)|(?P<plain>\d{1,2}|[a-zA-Z]|[ivx]{1,4}|[IVX]{1,4})[.)])"
     r"\s+(?P<rest>\S.*)$"
 )
-_BULLET = re.compile(r"^(?:[•·▪◦‣●○■□➢►✓–—-]|\*)\s+(?P<rest>\S.*)$")
+# Bullets, including the private-use code points Symbol and Wingdings bullets come out as. Those
+# start an item wherever they are; a dash or "*" only where a paragraph may end.
+_BULLET_SIGNS = "•·▪◦‣●○■□➢►✓\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf0a8"
+_BULLET = re.compile(rf"^(?:[{_BULLET_SIGNS}]\s*|[-–—*]\s+)(?P<rest>\S.*)$")
 
 # A line shorter than this share of its paragraph's width that ends a sentence ends the paragraph.
 _SHORT_LINE = 0.8
@@ -76,7 +88,6 @@ class Line:
     page: int | None
     indent: int
     trailing: int  # trailing spaces: pdftotext leaves two after the last line of a paragraph
-    number: int  # 1-based line number in the input, for debugging
     page_start: bool = False  # the first line of a page, where a page break may split a paragraph
     page_tail: bool = False  # in the lower half of its page, where footnotes are printed
 
@@ -99,55 +110,63 @@ class _Open:
 class _Layout:
     width: int  # the wrap width W
     wrapped: bool  # False when every line is a paragraph of its own
+    steady: bool  # many lines share the width, so lines clearly wider are set in a smaller font
     trailing_marks_end: bool  # two trailing spaces mark a paragraph end
     indent_marks_start: bool  # an indented line starts a paragraph (typewritten style)
 
 
-def parse_text(text: str, *, title_hint: str = "", warnings: list[str] | None = None) -> ParsedReport:
-    """Parse plain text, where form feeds ("\\f") separate pages, into a ParsedReport."""
+def parse_text(
+    text: str, *, title_hint: str = "", warnings: list[str] | None = None, paged: bool = False
+) -> ParsedReport:
+    """Parse plain text, where form feeds ("\\f") separate pages, into a ParsedReport.
+
+    `paged` says the text comes in pages (from a PDF) even when there is only one.
+    """
     warnings = warnings if warnings is not None else []
     text = normalise_characters(text)
-    lines = _split_lines(text)
-    lines, dropped = _drop_furniture(lines)
+    lines = _split_lines(text, paged)
+    furniture = _furniture(lines)
+    # A running header often repeats the title: the title is looked for before furniture goes.
+    title, title_index = _find_title(lines, furniture, title_hint)
+    dropped = sum(1 for i in furniture if lines[i].text)
     if dropped:
         warnings.append(f"dropped {dropped} line(s) of page furniture (page numbers, running headers, contents)")
+    lines = [line for i, line in enumerate(lines) if i not in furniture and i != title_index]
     if not any(line.text for line in lines):
         raise ReportImportError("no text found")
-    title, lines = _take_title(lines, title_hint)
     segmenter = _Segmenter(lines, _measure(lines), Vocabulary(text))
     blocks = segmenter.run()
     return build_report(title, blocks, warnings)
 
 
 def ends_sentence(text: str) -> bool:
+    """Does the line end a sentence or clause (". ! ? : ;", maybe then a marker), not an abbreviation?"""
     return bool(_SENTENCE_END.search(text)) and not _ABBREVIATION_END.search(text)
 
 
-def _split_lines(text: str) -> list[Line]:
+def _split_lines(text: str, paged: bool) -> list[Line]:
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages.pop()
-    paged = len(pages) > 1
+    paged = paged or len(pages) > 1
     lines: list[Line] = []
-    number = 0
     for page_number, page in enumerate(pages, start=1):
         raw_lines = page.split("\n")
         filled = [i for i, raw in enumerate(raw_lines) if raw.strip()]
         for i, raw in enumerate(raw_lines):
-            number += 1
             stripped = raw.strip()
             line = Line(
                 text=stripped,
                 page=page_number if paged else None,
                 indent=len(raw) - len(raw.lstrip()) if stripped else 0,
                 trailing=len(raw) - len(raw.rstrip()) if stripped else 0,
-                number=number,
             )
             if paged and filled:
                 line.page_start = i == filled[0]
                 line.page_tail = i >= filled[len(filled) // 2]
             lines.append(line)
-    _mark_single_space_page_starts(lines)
+    if not paged:
+        _mark_single_space_page_starts(lines)
     return lines
 
 
@@ -164,40 +183,62 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", collapse_whitespace(text.lower()))
 
 
-def _drop_furniture(lines: list[Line]) -> tuple[list[Line], int]:
-    """Remove page numbers, running headers and footers, and tables of contents."""
-    drop: set[int] = set()
-    for i, line in enumerate(lines):
-        if line.text and (_PAGE_NUMBER.match(line.text) or _DOT_LEADER.search(line.text)):
-            drop.add(i)
-    drop |= _running_lines(lines)
-    drop |= _table_of_contents(lines)
-    if not drop:
-        return lines, 0
-    dropped = sum(1 for i in drop if lines[i].text)
-    return [line for i, line in enumerate(lines) if i not in drop], dropped
+def _furniture(lines: list[Line]) -> set[int]:
+    """Indexes of page numbers, running headers and footers, rules and table-of-contents lines."""
+    drop = {
+        i
+        for i, line in enumerate(lines)
+        if line.text and (_PAGE_NUMBER.match(line.text) or _RULE.match(line.text) or _dot_leader(line.text))
+    }
+    return drop | _running_lines(lines) | _table_of_contents(lines)
+
+
+def _dot_leader(text: str) -> bool:
+    return ("...." in text or ". ." in text or "…" in text) and bool(_DOT_LEADER.search(text))
 
 
 def _running_lines(lines: list[Line]) -> set[int]:
-    """Lines repeated at the top or bottom of many pages (or, without pages, set apart and repeated)."""
-    pages = sorted({line.page for line in lines if line.page is not None})
-    candidates: dict[str, list[int]] = {}
+    """Running headers and footers: lines repeated at the top or bottom of pages."""
+    pages = {line.page for line in lines if line.page is not None}
     if len(pages) >= 2:
-        by_page: dict[int, list[int]] = {}
-        for i, line in enumerate(lines):
-            if line.text:
-                by_page.setdefault(line.page, []).append(i)
-        for indexes in by_page.values():
-            edge = indexes[:3] + indexes[-3:]
-            for i in dict.fromkeys(edge):
-                candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
-        needed = max(2, math.ceil(0.4 * len(pages)))
-        return {
-            i
-            for key, indexes in candidates.items()
-            if len({lines[i].page for i in indexes}) >= needed and not _KNOWN_HEADINGS.match(lines[indexes[0]].text)
-            for i in indexes
-        }
+        return _running_lines_on_pages(lines, len(pages))
+    return _running_lines_without_pages(lines)
+
+
+def _running_lines_on_pages(lines: list[Line], page_count: int) -> set[int]:
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        if line.text:
+            by_page.setdefault(line.page, []).append(i)
+    candidates: dict[str, list[int]] = {}
+    for indexes in by_page.values():
+        for i in dict.fromkeys(indexes[:3] + indexes[-3:]):
+            candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
+    # Headers run over neighbouring pages (every other page in books): three in a row are enough,
+    # as they often change with the chapter; two if the number in them changes ("Background 3",
+    # "Background 4"). A "Chapter 1" ... "Chapter 2" heading opening chapters far apart is no header.
+    needed = 3 if page_count >= 5 else 2
+    running: set[int] = set()
+    for indexes in candidates.values():
+        run = _longest_run(sorted({lines[i].page for i in indexes}))
+        numbered = run >= 2 and len({lines[i].text for i in indexes}) == len(indexes)
+        if (run >= needed or numbered) and not _KNOWN_HEADINGS.match(lines[indexes[0]].text):
+            running.update(indexes)
+    return running
+
+
+def _longest_run(pages: list[int]) -> int:
+    """The most pages in a row, allowing one page between (left and right pages of a book)."""
+    longest = current = 1 if pages else 0
+    for before, after in zip(pages, pages[1:], strict=False):
+        current = current + 1 if after - before <= 2 else 1
+        longest = max(longest, current)
+    return longest
+
+
+def _running_lines_without_pages(lines: list[Line]) -> set[int]:
+    """Without page breaks: short lines set apart by blank lines, repeated, usually with a page number."""
+    candidates: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         if line.text and len(line.text.split()) <= 15 and not ends_sentence(line.text):
             before = lines[i - 1].text if i > 0 else ""
@@ -237,32 +278,64 @@ def _table_of_contents(lines: list[Line]) -> set[int]:
     return drop
 
 
-def _take_title(lines: list[Line], hint: str) -> tuple[str, list[Line]]:
-    """The title is the hint (PDF metadata) or the first line; a title line is not body text."""
-    first = next((i for i, line in enumerate(lines) if line.text), None)
+def _find_title(lines: list[Line], furniture: set[int], hint: str) -> tuple[str, int | None]:
+    """The title (the hint from PDF metadata, else the first line) and the index of its line, if it
+    is a line of its own rather than the start of the text."""
+    first = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.text and not _PAGE_NUMBER.match(line.text) and not (i in furniture and _dot_leader(line.text))
+        ),
+        None,
+    )
     if first is None:
-        return hint, lines
-    first_text = lines[first].text
+        return hint, None
+    text = lines[first].text
+    following = lines[first + 1].text if first + 1 < len(lines) else ""
+    stands_alone = (
+        len(text.split()) <= 25
+        and not _CLOSED.search(text)
+        and not following[:1].islower()
+        and not _KNOWN_HEADINGS.match(text)
+    )
     if hint:
-        if collapse_whitespace(first_text).casefold() in collapse_whitespace(hint).casefold():
-            return hint, lines[first + 1 :]
-        return hint, lines
-    if len(first_text.split()) <= 25 and not _KNOWN_HEADINGS.match(first_text):
-        return first_text, lines[first + 1 :]
-    words = first_text.split()
-    return " ".join(words[:12]) + ("…" if len(words) > 12 else ""), lines
+        same = collapse_whitespace(text).casefold() in collapse_whitespace(hint).casefold()
+        return hint, first if same else None
+    if stands_alone:
+        return text, first
+    words = text.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else ""), None
 
 
 def _measure(lines: list[Line]) -> _Layout:
-    lengths = sorted(len(line.text) for line in lines if line.text)
-    width, count = _densest_width(lengths)
-    wrapped = len(lengths) >= 3 and count >= 0.35 * len(lengths) and width <= 300
     filled = [line for line in lines if line.text]
+    # Lines inside a paragraph (not ending one) fill the width; last lines and headings do not.
+    inner = [
+        len(line.text)
+        for line, nxt in zip(lines, lines[1:], strict=False)
+        if line.text and nxt.text and not ends_sentence(line.text)
+    ]
+    lengths = sorted(inner if len(inner) >= 3 else [len(line.text) for line in filled])
+    width, count = _densest_width(lengths)
+    dense = len(lengths) >= 3 and count >= 0.35 * len(lengths) and width <= 300
+    if not dense and lengths:
+        width = lengths[int(0.9 * (len(lengths) - 1))]
+    # Lines that stop mid-sentence and go on in lower case on the next line are wrapped, however
+    # uneven their lengths; text written one paragraph a line has next to none.
+    broken = sum(
+        1
+        for line, nxt in zip(lines, lines[1:], strict=False)
+        if line.text and nxt.text and nxt.text[0].islower() and not ends_sentence(line.text)
+    )
+    wrapped = dense or broken >= max(1, 0.05 * len(filled))
+    steady = dense and count >= 10  # enough lines of one width to call others wider
     with_trailing = [line for line in filled if line.trailing >= 2]
     trailing_marks_end = bool(with_trailing) and len(with_trailing) <= 0.4 * len(filled)
-    indented = [line for line in filled if line.indent >= 2]
-    indent_marks_start = 0.02 * len(filled) <= len(indented) <= 0.4 * len(filled)
-    return _Layout(width, wrapped, trailing_marks_end, indent_marks_start)
+    base_indent = min((line.indent for line in filled), default=0)
+    indented = [line for line in filled if line.indent >= base_indent + 2]
+    indent_marks_start = 0.02 * len(filled) <= len(indented) <= 0.6 * len(filled)
+    return _Layout(width, wrapped, steady, trailing_marks_end, indent_marks_start)
 
 
 def _densest_width(lengths: list[int]) -> tuple[int, int]:
@@ -344,11 +417,11 @@ class _Segmenter:
         if boundary == "hard" and self._continues_after_break(line):
             self._append(line)
             return
-        if boundary is not None and self._is_heading(i, line, boundary):
+        if (boundary is not None or self._is_unmistakable_heading(i, line)) and self._is_heading(i, line, boundary):
             self._close()
             self._add_heading(line)
             return
-        if boundary is not None:
+        if boundary is not None or line.text[0] in _BULLET_SIGNS:
             item = self._list_item(line)
             if item is not None:
                 self._close()
@@ -367,9 +440,10 @@ class _Segmenter:
         if current is None or self.blank_before or current.ended:
             return "hard"
         previous = current.lines[-1]
-        if self.layout.indent_marks_start and line.indent >= 2 > previous.indent and ends_sentence(previous.text):
+        indented = line.indent >= previous.indent + 2
+        if self.layout.indent_marks_start and indented and ends_sentence(previous.text):
             return "hard"
-        if ends_sentence(previous.text) or previous.text.endswith(":"):
+        if ends_sentence(previous.text):
             return "soft"
         return None
 
@@ -404,7 +478,7 @@ class _Segmenter:
             or current.kind == "note"
             or current.ended
         )
-        starts_like_text = rest[:1].isupper() or rest[:1] in "“\"'‘(["
+        starts_like_text = rest[:1].isupper() or rest[:1].isdigit() or rest[:1] in "“\"'‘(["
         return (marker, rest) if at_gap and starts_like_text else None
 
     def _note_goes_on(self, note: _Open, line: Line) -> bool:
@@ -423,7 +497,14 @@ class _Segmenter:
 
     # --- headings -------------------------------------------------------------------------
 
-    def _is_heading(self, i: int, line: Line, boundary: str) -> bool:
+    def _is_unmistakable_heading(self, i: int, line: Line) -> bool:
+        """A heading that needs no paragraph end before it: "2.4 Library Notes", "1. Introduction"."""
+        following = self.next_filled[i]
+        if following < 0 or not self.lines[following].text[0].isupper():
+            return False
+        return bool(_KNOWN_HEADINGS.match(line.text) or _SUBSECTION.match(line.text))
+
+    def _is_heading(self, i: int, line: Line, boundary: str | None) -> bool:
         text = line.text
         following = self.next_filled[i]
         if following < 0:
@@ -440,10 +521,11 @@ class _Segmenter:
             return self._heading_shape(numbered.group("rest")) and _LIST_ITEM.match(nxt) is None
         if _is_all_caps(text):
             return True
-        if boundary == "soft" and len(text) > 0.7 * self.layout.width:
+        if boundary != "hard" and len(text) > 0.7 * self.layout.width:
             return False
         # Several short lines in a row are an address, a cover page or a list, not a heading.
-        return following != i + 1 or not self._heading_shape(nxt) or _KNOWN_HEADINGS.match(nxt) is not None
+        short_next = self._heading_shape(nxt) and len(nxt) < 0.8 * self.layout.width
+        return following != i + 1 or not short_next or _KNOWN_HEADINGS.match(nxt) is not None
 
     def _heading_shape(self, text: str) -> bool:
         words = text.split()
@@ -451,8 +533,10 @@ class _Segmenter:
             return False
         if self.layout.wrapped and len(text) >= 0.9 * self.layout.width:
             return False
-        if text[-1] in ".,;:" or not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
+        if _CLOSED.search(text) or not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
             return False
+        if _DATE.search(text) and len(words) <= 6:
+            return False  # a date line on a cover or under a letter's address: "Updated March 3, 2022"
         letters = sum(ch.isalpha() for ch in text)
         return letters >= 2 and letters >= 0.5 * len(text.replace(" ", ""))
 
@@ -465,7 +549,9 @@ class _Segmenter:
         self.blocks.append(Block("heading", text, level=level, page=line.page))
         self.referenced |= referenced_markers(text)
         self.list_levels = []
-        self.in_notes_section = bool(_NOTES_HEADING.match(text))
+        self.in_notes_section = is_notes_heading(text)
+        if self.in_notes_section:
+            self.bodied = set()  # notes numbered by chapter start again at 1 in each notes section
 
     # --- list items -----------------------------------------------------------------------
 
@@ -496,7 +582,7 @@ class _Segmenter:
     def _append(self, line: Line, text: str | None = None) -> None:
         current = self.current
         if text is not None and text != line.text:
-            line = Line(text, line.page, line.indent, line.trailing, line.number, line.page_start, line.page_tail)
+            line = Line(text, line.page, line.indent, line.trailing, line.page_start, line.page_tail)
         current.lines.append(line)
         if current.kind != "note":
             self.referenced |= referenced_markers(line.text)
@@ -526,7 +612,7 @@ class _Segmenter:
 
     def _set_in_small_print(self, block: _Open) -> bool:
         """Unmarked notes: lines clearly wider than the body's, as a smaller font makes them."""
-        if not self.layout.wrapped or len(block.lines) < 3:
+        if not self.layout.steady or len(block.lines) < 3:
             return False
         widths = [len(line.text) for line in block.lines[:-1]]
         return statistics.median(widths) > _WIDE_LINE * self.layout.width

@@ -1,6 +1,14 @@
 """Plain dataclasses that every parser returns; `load.py` turns them into database rows."""
 
+import re
 from dataclasses import dataclass, field
+
+_NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
+
+
+def is_notes_heading(title: str) -> bool:
+    """A heading over the report's notes ("Notes", "Endnotes", "3. Footnotes")."""
+    return bool(_NOTES_HEADING.match(" ".join(title.split())))
 
 
 class ReportImportError(Exception):

@@ -1,0 +1,66 @@
+"""Several people writing at the same moment: run with threads against PostgreSQL (SQLite
+serialises writers, so the race cannot happen there and these tests are skipped)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from annotations import services
+from annotations.models import Passage, Tag, TaggedPassage
+from tests.conftest import make_member, make_report
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL for real concurrent writers"),
+]
+
+
+def run_together(functions):
+    """Start the functions in threads at the same instant; re-raise the first error."""
+    barrier = threading.Barrier(len(functions))
+    errors = []
+
+    def run(function):
+        try:
+            barrier.wait()
+            function()
+        except Exception as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in functions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def test_two_people_adding_the_same_new_tag_yield_one_tag_and_one_link(workspace):
+    passage = make_report(workspace).passages.first()
+    users = [make_member(workspace, f"user{i}", "annotator") for i in range(6)]
+    for attempt in range(5):
+        name = f"Afghanistan spillover {attempt}"
+        run_together([lambda u=u, n=name: services.passage_add_tag(passage=passage, name=n, user=u) for u in users])
+        assert Tag.objects.filter(name__iexact=name).count() == 1
+        assert TaggedPassage.objects.filter(content_object=passage, tag__name=name).count() == 1
+
+
+def test_concurrent_status_changes_with_the_same_version_one_wins_one_conflicts(workspace):
+    passage = make_report(workspace).passages.first()
+    outcomes = []
+
+    def change(status):
+        try:
+            services.passage_set_status(passage=passage, status=status, expected_version=1)
+            outcomes.append(status)
+        except services.EditConflict:
+            outcomes.append("conflict")
+
+    run_together([lambda: change("approved"), lambda: change("flagged")])
+    assert sorted(outcomes) in (["approved", "conflict"], ["conflict", "flagged"])
+    passage = Passage.objects.get(pk=passage.pk)
+    assert passage.version == 2 and passage.status in outcomes
