@@ -16,8 +16,13 @@ def url(name, obj):
     return reverse(f"annotations:{name}", args=[obj.uuid])
 
 
-def htmx_post(client, name, obj, data=None):
-    return client.post(url(name, obj), data or {}, headers={"HX-Request": "true"})
+def htmx_post(client, name, obj, data=None, page=""):
+    """A post as htmx sends it from `page` (the URL of the page the panel is on)."""
+    return client.post(url(name, obj), data or {}, headers={"HX-Request": "true", "HX-Current-URL": page})
+
+
+def reading_page(passage):
+    return "http://testserver" + passage.report.get_absolute_url() + "?tag=Security"
 
 
 def test_panel_shows_tags_highlights_threads_and_sources(client, annotator, passage):
@@ -52,12 +57,19 @@ def test_panel_opens_on_a_highlight(client, viewer, passage):
 
 def test_adding_a_tag_returns_the_panel_and_the_updated_passage(client, annotator, passage):
     client.force_login(annotator)
-    response = htmx_post(client, "passage-tag-add", passage, {"name": "  border   disputes "})
+    response = htmx_post(client, "passage-tag-add", passage, {"name": "  border   disputes "}, reading_page(passage))
     assert response.status_code == 200
     assert passage.tags.filter(name="border disputes").exists()
     html = response.content.decode()
     assert f'<article id="p-{passage.uuid}"' in html and 'hx-swap-oob="true"' in html
     assert html.count(">border disputes<") == 2  # panel chip and reading-view chip
+
+
+def test_the_passage_page_gets_no_out_of_band_passage(client, annotator, passage):
+    client.force_login(annotator)
+    page = "http://testserver" + url("passage-detail", passage)
+    response = htmx_post(client, "passage-tag-add", passage, {"name": "Energy"}, page)
+    assert b"hx-swap-oob" not in response.content and b">Energy</span>" in response.content
 
 
 def test_adding_a_tag_matches_the_codebook_case_insensitively(client, annotator, passage):
@@ -97,7 +109,7 @@ def test_only_curators_set_status(client, annotator, curator, passage):
     client.force_login(annotator)
     assert htmx_post(client, "passage-status", passage, {"status": "approved", "version": 1}).status_code == 403
     client.force_login(curator)
-    response = htmx_post(client, "passage-status", passage, {"status": "approved", "version": 1})
+    response = htmx_post(client, "passage-status", passage, {"status": "approved", "version": 1}, reading_page(passage))
     passage.refresh_from_db()
     assert passage.status == "approved" and passage.version == 2
     assert b'class="badge badge-approved"' in response.content

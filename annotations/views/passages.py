@@ -1,4 +1,5 @@
 from itertools import chain
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import permissions
-from ..forms import CommentForm, SourceLinkForm, StatusForm, TagAddForm
+from ..forms import SourceLinkForm, StatusForm, TagAddForm
 from ..models import Comment, Highlight, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..reading import note_finder
 from ..services import ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
@@ -52,8 +53,6 @@ def panel_context(request, passage, *, error=None, selected_highlight=None):
         "threads": threads,
         "source_links": marked(passage.source_links.select_related("source", "added_by"), "added_by_id"),
         "codebook": Tag.objects.only("name", "description"),
-        "tag_form": TagAddForm(),
-        "comment_form": CommentForm(),
         "source_form": SourceLinkForm(workspace=workspace),
         "status_form": StatusForm(initial={"status": passage.status, "version": passage.version}),
         **roles_context(user, workspace),
@@ -69,14 +68,16 @@ def reading_passage(passage):
 
 
 def render_panel(request, passage, **kwargs):
-    """After a change: htmx gets the panel plus the passage re-rendered out of band (chips and
-    counts in the text column stay true); a plain form post goes back to the passage page."""
+    """After a change: htmx gets the panel, plus, on the reading view, the passage re-rendered out of
+    band (chips and counts in the text column stay true); a plain form post goes back to the
+    passage page."""
     if not request.htmx:
         if kwargs.get("error"):
             messages.error(request, kwargs["error"])
         return redirect("annotations:passage-detail", passage.uuid)
     context = panel_context(request, passage, **kwargs)
-    context["reading"] = reading_passage(passage) if request.method == "POST" else None
+    on_reading_view = urlsplit(request.htmx.current_url or "").path == passage.report.get_absolute_url()
+    context["reading"] = reading_passage(passage) if request.method == "POST" and on_reading_view else None
     return render(request, "annotations/partials/_passage_panel.html", context)
 
 

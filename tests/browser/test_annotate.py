@@ -198,3 +198,16 @@ def test_curator_approves_with_a_key_and_the_heat_map_links_back(page, demo_repo
     page.locator(".heatmap td.hm-cell a").first.click()
     page.wait_for_url("**section=**")
     assert page.locator(".passage").count() >= 1
+
+
+def test_the_passage_page_works_on_its_own(page, workspace, annotator):
+    report = make_annotated_report(workspace, annotator, passages=3)
+    passage = report.passages.get(order=2)
+    log_in(page, "anna")
+    page.goto(f"/p/{passage.uuid}/")
+    page.fill("#tag-input", "Borders")
+    page.press("#tag-input", "Enter")
+    page.wait_for_selector("#panel .chip:text('Borders')")
+    page.click(".history-box summary")
+    page.wait_for_selector(".history-list li:has-text('tagged Borders')")
+    assert passage.tags.filter(name="Borders").exists()
