@@ -354,7 +354,8 @@ class Passage(ByUuidMixin, models.Model):
         return f"{prefix}{self.text[:80]}"
 
     def get_absolute_url(self):
-        return reverse("annotations:report-read", args=[self.report.uuid]) + f"#p-{self.uuid}"
+        # ?at= makes the reading view open the chunk of a long report that holds the passage.
+        return reverse("annotations:report-read", args=[self.report.uuid]) + f"?at={self.uuid}#p-{self.uuid}"
 
 
 class Highlight(ByUuidMixin, models.Model):

@@ -219,3 +219,14 @@ def test_workspace_switcher_lists_only_own_workspaces(client, viewer, other_work
     client.force_login(viewer)
     html = client.get(reverse("annotations:report-list", args=["central-asia"])).content.decode()
     assert "Central Asia team" in html and "Other team" not in html
+
+
+def test_a_link_to_a_passage_opens_the_chunk_that_holds_it(client, viewer, workspace, annotator):
+    report = make_annotated_report(workspace, annotator, passages=PAGE_SIZE + 50)
+    late = report.passages.get(order=PAGE_SIZE + 30)
+    client.force_login(viewer)
+    assert late.get_absolute_url() == f"{read_url(report)}?at={late.uuid}#p-{late.uuid}"
+    response = client.get(read_url(report, at=str(late.uuid)))
+    assert response.context["offset"] == PAGE_SIZE and f'id="p-{late.uuid}"' in response.content.decode()
+    assert client.get(read_url(report, at="not-a-uuid")).context["offset"] == 0
+    assert client.get(read_url(report, at=str(late.uuid), q="nothing like it")).context["offset"] == 0

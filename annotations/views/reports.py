@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -153,11 +154,25 @@ def _reading_context(request, report, filters, offset):
     }
 
 
+def _page_holding(report, filters, passage_uuid):
+    """The offset of the chunk holding a passage (?at=<uuid>), so links into long reports land."""
+    matching = filters.apply(Passage.objects.filter(report=report))
+    try:
+        order = matching.filter(uuid=passage_uuid).values_list("order", flat=True).first()
+    except ValidationError:  # not a uuid
+        return 0
+    if order is None:
+        return 0
+    return matching.filter(order__lt=order).count() // PAGE_SIZE * PAGE_SIZE
+
+
 @login_required
 def report_read(request, uuid):
     report = get_report_for_user(request, uuid)
     filters = PassageFilterForm(request.GET)
     offset = _offset(request)
+    if "at" in request.GET and "offset" not in request.GET:
+        offset = _page_holding(report, filters, request.GET["at"])
     context = _reading_context(request, report, filters, offset)
     sections = list(report.sections.all())
     by_section = {g["section_id"]: g for g in context["groups"]}

@@ -211,3 +211,17 @@ def test_the_passage_page_works_on_its_own(page, workspace, annotator):
     page.click(".history-box summary")
     page.wait_for_selector(".history-list li:has-text('tagged Borders')")
     assert passage.tags.filter(name="Borders").exists()
+
+
+def test_an_anchor_past_the_first_chunk_opens_the_right_chunk(page, workspace, annotator):
+    from annotations.views.reports import PAGE_SIZE
+
+    report = make_annotated_report(workspace, annotator, passages=PAGE_SIZE + 20)
+    late = report.passages.get(order=PAGE_SIZE + 10)
+    log_in(page, "anna")
+    page.goto(f"/r/{report.uuid}/#p-{late.uuid}")
+    page.wait_for_url(f"**at={late.uuid}**")
+    assert page.locator(f"#p-{late.uuid}").is_visible()
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.locator(".passage.current").count() == 1

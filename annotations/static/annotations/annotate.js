@@ -166,6 +166,18 @@
     }
   });
 
+  // A link to #p-<uuid> of a long report may point past the passages loaded so far: ask the
+  // server for the chunk that holds it.
+  var wanted = /^#p-([0-9a-f-]{36})$/.exec(window.location.hash);
+  if (wanted && document.getElementById("passages") && !article(wanted[1])) {
+    var params = new URLSearchParams(window.location.search);
+    if (!params.has("at")) {
+      params.delete("offset");
+      params.set("at", wanted[1]);
+      window.location.replace(window.location.pathname + "?" + params.toString() + window.location.hash);
+    }
+  }
+
   document.addEventListener("mouseup", function () { window.setTimeout(showToolbar, 0); });
   document.addEventListener("selectionchange", function () {
     if (!window.getSelection() || window.getSelection().isCollapsed) hideToolbar();
