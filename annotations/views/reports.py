@@ -13,7 +13,7 @@ from .. import permissions
 from ..forms import PassageFilterForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
-from ..models import Comment, Membership, Passage, Report, Tag, TaggedPassage
+from ..models import Comment, Highlight, Membership, Passage, Report, SourceLink, Tag, TaggedPassage
 from ..reading import note_finder
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
@@ -47,6 +47,8 @@ def reports_for_list(workspace):
                 latest_or(
                     TaggedPassage.objects.filter(content_object__report=OuterRef("pk")), "created_at", F("created_at")
                 ),
+                latest_or(Highlight.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
+                latest_or(SourceLink.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
             ),
             tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1),
         )
