@@ -150,7 +150,7 @@ def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_repo
     page.keyboard.press("c")
     page.wait_for_selector("#comment-input:focus")
     page.keyboard.type("Does the *SCO* matter here?")
-    page.click(".new-comment button[type=submit]")
+    page.keyboard.press("Control+Enter")
     page.wait_for_selector(".thread .comment-body em:text('SCO')")
     thread = Comment.objects.get(passage=second, parent=None)
     page.click(f"#t-{thread.uuid} .reply-box summary")

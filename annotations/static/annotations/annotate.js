@@ -211,6 +211,11 @@
   };
 
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form && event.target.tagName === "TEXTAREA") {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var t = event.target;
     if (t.closest && t.closest("input, textarea, select, [contenteditable], dialog")) {
