@@ -31,9 +31,14 @@ def test_login_page_is_styled_and_logs_in(client, viewer):
     assert response.status_code == 302
 
 
-def test_password_change_page_renders(client, viewer):
+def test_password_change_changes_the_password(client, viewer):
     client.force_login(viewer)
-    assert client.get(reverse("password_change")).status_code == 200
+    assert b"Your password must contain" in client.get(reverse("password_change")).content
+    new = {"new_password1": "a-long-new-passphrase", "new_password2": "a-long-new-passphrase"}
+    response = client.post(reverse("password_change"), {"old_password": "pw-for-tests-only", **new}, follow=True)
+    assert b"Your new password is in place" in response.content
+    viewer.refresh_from_db()
+    assert viewer.check_password("a-long-new-passphrase")
 
 
 def test_home_redirects_a_member_of_one_workspace_to_its_reports(client, viewer):
