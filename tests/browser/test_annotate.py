@@ -146,6 +146,8 @@ def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_repo
     page.keyboard.press("j")
     second = demo_report.passages.order_by("order")[1]
     assert page.locator(".passage.current").get_attribute("id") == f"p-{second.uuid}"
+    page.keyboard.press("o")
+    page.wait_for_selector("#panel-title:focus")
 
     page.keyboard.press("c")
     page.wait_for_selector("#comment-input:focus")

@@ -194,8 +194,8 @@
   var keys = {
     j: function () { move(1); },
     k: function () { move(-1); },
-    o: function () { withCurrentPanel(); },
-    Enter: function () { withCurrentPanel(); },
+    o: function () { withCurrentPanel(function () { focusInPanel("#panel-title"); }); },
+    Enter: function () { withCurrentPanel(function () { focusInPanel("#panel-title"); }); },
     t: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=t]"); }); },
     c: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=c]"); }); },
     s: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=s]"); }); },
