@@ -16,7 +16,6 @@
     range.setEnd(node, offset);
     return Array.from(range.toString()).length;
   }
-  window.annotateCodePointOffset = codePointOffset;
 
   function passageOf(node) {
     var el = node && (node.nodeType === 1 ? node : node.parentElement);
@@ -28,9 +27,9 @@
     var sel = window.getSelection();
     if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
     var range = sel.getRangeAt(0);
-    var article = passageOf(range.startContainer);
-    if (!article) return null;
-    var text = article.querySelector(".passage-text");
+    var passage = passageOf(range.startContainer);
+    if (!passage) return null;
+    var text = passage.querySelector(".passage-text");
     if (!text) return null;
     var start = text.contains(range.startContainer) ? codePointOffset(text, range.startContainer, range.startOffset) : 0;
     var total = Array.from(text.textContent).length;
@@ -38,7 +37,7 @@
     if (end <= start) return null;
     var quote = Array.from(text.textContent).slice(start, end).join("");
     if (!quote.trim()) return null;
-    return { passage: article.dataset.passage, start: start, end: end, text: quote };
+    return { passage: passage.dataset.passage, start: start, end: end, text: quote };
   }
 
   function article(uuid) { return document.getElementById("p-" + uuid); }
