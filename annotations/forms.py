@@ -17,7 +17,8 @@ class PassageFilterForm(forms.Form):
     open = forms.BooleanField(required=False, label="Has open comments")
     by = forms.CharField(required=False, label="Annotated by")
     q = forms.CharField(required=False, label="Text contains", max_length=200)
-    section = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # A section's order, or "none" for the passages before the report's first heading.
+    section = forms.RegexField(regex=r"^(none|\d{1,6})$", required=False, widget=forms.HiddenInput)
 
     FIELDS = ("status", "open", "by", "q", "section")
 
@@ -51,8 +52,10 @@ class PassageFilterForm(forms.Form):
             )
         if data.get("q"):
             passages = passages.filter(Q(text__icontains=data["q"]) | Q(label__iexact=data["q"]))
-        if data.get("section") is not None:
-            passages = passages.filter(section__order=data["section"])
+        if data.get("section") == "none":
+            passages = passages.filter(section__isnull=True)
+        elif data.get("section"):
+            passages = passages.filter(section__order=int(data["section"]))
         return passages
 
     def query_items(self):

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Passage, Report, Tag
-from tests.conftest import make_annotated_report
+from tests.conftest import make_annotated_report, make_report
 
 
 def upload(client, name, content, title=""):
@@ -55,6 +55,24 @@ def test_heat_map_counts_tagged_passages_per_section_and_links_to_the_filtered_t
     rows = {row["tag"].name: [cell["n"] for cell in row["cells"]] for row in response.context["rows"]}
     assert rows == {"Security": [1, 1], "Energy": [1, 0]}
     assert f"{annotated_report.get_absolute_url()}?tag=Security&amp;section=2" in response.content.decode()
+
+
+def test_heat_map_has_a_column_for_passages_before_the_first_heading(client, viewer, workspace, annotator):
+    report = make_report(workspace, passages=3)
+    Passage.objects.filter(report=report, order__lt=3).update(section=None)
+    for passage in report.passages.all():
+        services.passage_add_tag(passage=passage, name="Security", user=annotator)
+    client.force_login(viewer)
+    response = client.get(reverse("annotations:report-heatmap", args=[report.uuid]))
+    [row] = response.context["rows"]
+    assert [(c["section"].title, c["n"]) for c in row["cells"]] == [
+        ("Before the first heading", 2),
+        ("Introduction", 1),
+    ]
+    link = f"{report.get_absolute_url()}?tag=Security&amp;section=none"
+    assert link in response.content.decode()
+    reading = client.get(link.replace("&amp;", "&"))
+    assert [p.order for p in reading.context["passages"]] == [1, 2]
 
 
 def test_codebook_counts_usage_per_report_of_the_workspace(client, viewer, workspace, annotator, other_workspace):

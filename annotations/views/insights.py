@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, F, OuterRef
@@ -20,6 +22,12 @@ def report_heatmap(request, uuid):
         .values("tag_id", "content_object__section_id")
         .annotate(n=Count("pk"))
     }
+    if any(section_id is None for _, section_id in cells):
+        # Passages before the first heading (or in a report without headings) get a column too.
+        unsectioned = report.passages.filter(section__isnull=True).count()
+        sections.insert(
+            0, SimpleNamespace(pk=None, order="none", title="Before the first heading", passage_count=unsectioned)
+        )
     tag_ids = {tag_id for tag_id, _ in cells}
     tags = list(Tag.objects.filter(pk__in=tag_ids))
     peak = max(cells.values(), default=1)
