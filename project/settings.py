@@ -6,6 +6,8 @@ Environment variables:
     ALLOWED_HOSTS    comma-separated host names (default: localhost names when DEBUG)
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/annotations (default: SQLite file db.sqlite3)
     REPORT_MAX_UPLOAD_MB   largest report file accepted by the importer (default 20)
+    FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
+    ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
 """
 
 import os
@@ -134,6 +136,11 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Largest report file the importer accepts (command and upload form alike).
 REPORT_MAX_UPLOAD_BYTES = int(float(os.environ.get("REPORT_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
+
+# Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
+# prefix that turns record uuids into W3C Web Annotation ids.
+FIXTURE_MAX_BYTES = int(float(os.environ.get("FIXTURE_MAX_MB", "1024")) * 1024 * 1024)
+ANNOTATION_BASE_URL = os.environ.get("ANNOTATION_BASE_URL", "urn:uuid:")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

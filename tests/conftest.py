@@ -1,7 +1,25 @@
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from annotations.models import Membership, Passage, Report, Role, Section, Workspace
+from annotations.models import (
+    Comment,
+    Highlight,
+    Membership,
+    Passage,
+    Report,
+    Role,
+    Section,
+    Source,
+    SourceLink,
+    Tag,
+    TaggedHighlight,
+    TaggedPassage,
+    TaggedReport,
+    Workspace,
+)
 
 
 @pytest.fixture
@@ -55,6 +73,113 @@ def report(workspace):
     return make_report(workspace)
 
 
+@pytest.fixture
+def annotated_report(workspace, annotator, curator):
+    """A report with every kind of annotation: tags on the report, passages and highlights, CJK and
+    emoji text, a comment thread with replies and a soft-deleted comment, sources and links."""
+    report = make_report(workspace, passages=4, title="China's security engagement with Central Asia")
+    report.imported_by = curator
+    report.source_url = "https://www.uscc.gov/hearings"
+    report.save()
+    report.tags.add("hearing")
+    first, second, third, note = report.passages.order_by("order")
+    first.text = "The SCO (上海合作组织) fights the “three evils” 🚩 in Xinjiang (新疆) and Central Asia."
+    first.footnotes = ["1"]
+    first.status = Passage.Status.IN_REVIEW
+    first.save()
+    note.kind, note.label, note.text = Passage.Kind.NOTE, "1", '=HYPERLINK("http://evil") see Шанхай report.'
+    note.save()
+    Tag.objects.create(name="three evils", slug="three-evils", color="#b91c1c", description="Terrorism & co.")
+    TaggedPassage.objects.create(content_object=first, tag=Tag.objects.get(name="three evils"), added_by=annotator)
+    second.tags.add("SCO")
+    start = first.text.index("🚩")
+    flag = Highlight.objects.create(
+        passage=first,
+        start=start,
+        end=start + 1,
+        created_by=annotator,
+        **Highlight.quote_for(first.text, start, start + 1),
+    )
+    start = first.text.index("新疆")
+    xinjiang = Highlight.objects.create(
+        passage=first,
+        start=start,
+        end=start + 2,
+        created_by=annotator,
+        **Highlight.quote_for(first.text, start, start + 2),
+    )
+    TaggedHighlight.objects.create(content_object=xinjiang, tag=Tag.objects.get(name="SCO"), added_by=curator)
+    thread = Comment.objects.create(passage=first, highlight=flag, author=annotator, body="Is this **the** flag? 🚩")
+    Comment.objects.create(passage=first, parent=thread, author=curator, body="+1, yes", resolved=False)
+    Comment.objects.create(
+        passage=first, parent=thread, author=annotator, body="gone", deleted_at=timezone.now(), edited_at=timezone.now()
+    )
+    Comment.objects.create(passage=second, author=curator, body="@anna check", resolved=True)
+    rats = Source.objects.create(
+        workspace=workspace,
+        url="https://example.org/rats",
+        title="RATS annual report",
+        kind=Source.Kind.GOVERNMENT,
+        published_on=datetime.date(2014, 5, 1),
+    )
+    Source.objects.create(workspace=workspace, url="https://example.org/unlinked", title="Not linked yet")
+    SourceLink.objects.create(
+        passage=first,
+        source=rats,
+        relation=SourceLink.Relation.SUPPORTS,
+        footnote="1",
+        highlight=xinjiang,
+        added_by=annotator,
+        note="-2 percent",
+    )
+    SourceLink.objects.create(passage=note, source=rats, relation=SourceLink.Relation.CITES)
+    return report
+
+
+SHARED_MODELS = [
+    Workspace,
+    Membership,
+    Tag,
+    Report,
+    TaggedReport,
+    Section,
+    Passage,
+    TaggedPassage,
+    Highlight,
+    TaggedHighlight,
+    Source,
+    SourceLink,
+    Comment,
+]
+
+
+def _natural_key(obj):
+    if isinstance(obj, Membership):
+        return (obj.workspace.slug, obj.user.username)
+    return tuple(obj.natural_key())
+
+
+def deep_dump():
+    """Everything that sharing must carry, as plain dicts keyed by natural keys (never pks), read
+    through Django's own natural_key() methods so it does not share code with the exporter."""
+    dump = {"users": {u.username: (u.first_name, u.last_name) for u in get_user_model().objects.all()}}
+    for model in SHARED_MODELS:
+        rows = {}
+        for obj in model.objects.all():
+            fields = {}
+            for field in model._meta.concrete_fields:
+                if field.primary_key:
+                    continue
+                if field.is_relation:
+                    related = getattr(obj, field.name)
+                    fields[field.name] = related and _natural_key(related)
+                else:
+                    fields[field.name] = field.value_from_object(obj)
+            rows[_natural_key(obj)] = fields
+        dump[model._meta.label_lower] = rows
+    return dump
+
+
 def make_annotated_report(workspace, author, passages=20, title="An annotated report"):
     """A report with two sections, a footnote and its note, tags, an overlapping pair of
     highlights, a comment thread with a reply and a source link on the first passage."""
@@ -92,5 +217,5 @@ def make_annotated_report(workspace, author, passages=20, title="An annotated re
 
 
 @pytest.fixture
-def annotated_report(workspace, annotator):
+def reading_report(workspace, annotator):
     return make_annotated_report(workspace, annotator)

@@ -48,13 +48,13 @@ def test_upload_form_is_shown_to_curators_only(client, curator, viewer, workspac
     assert b"Upload a report" not in client.get(reverse("annotations:report-list", args=["central-asia"])).content
 
 
-def test_heat_map_counts_tagged_passages_per_section_and_links_to_the_filtered_text(client, viewer, annotated_report):
-    services.passage_add_tag(passage=annotated_report.passages.get(order=20), name="Security")
+def test_heat_map_counts_tagged_passages_per_section_and_links_to_the_filtered_text(client, viewer, reading_report):
+    services.passage_add_tag(passage=reading_report.passages.get(order=20), name="Security")
     client.force_login(viewer)
-    response = client.get(reverse("annotations:report-heatmap", args=[annotated_report.uuid]))
+    response = client.get(reverse("annotations:report-heatmap", args=[reading_report.uuid]))
     rows = {row["tag"].name: [cell["n"] for cell in row["cells"]] for row in response.context["rows"]}
     assert rows == {"Security": [1, 1], "Energy": [1, 0]}
-    assert f"{annotated_report.get_absolute_url()}?tag=Security&amp;section=2" in response.content.decode()
+    assert f"{reading_report.get_absolute_url()}?tag=Security&amp;section=2" in response.content.decode()
 
 
 def test_heat_map_has_a_column_for_passages_before_the_first_heading(client, viewer, workspace, annotator):
@@ -87,15 +87,15 @@ def test_codebook_counts_usage_per_report_of_the_workspace(client, viewer, works
 
 
 def test_tag_detail_lists_passages_and_highlights_of_the_workspace_only(
-    client, viewer, annotator, annotated_report, other_workspace
+    client, viewer, annotator, reading_report, other_workspace
 ):
     make_annotated_report(other_workspace, annotator, passages=5, title="Elsewhere")
     client.force_login(viewer)
     response = client.get(reverse("annotations:tag-detail", args=["central-asia", "security"]))
-    assert [p.report for p in response.context["passages"]] == [annotated_report]
+    assert [p.report for p in response.context["passages"]] == [reading_report]
     assert len(response.context["highlights"]) == 1
     html = response.content.decode()
-    first = annotated_report.passages.get(order=1)
+    first = reading_report.passages.get(order=1)
     assert f"#p-{first.uuid}" in html and "Elsewhere" not in html
 
 
@@ -104,7 +104,7 @@ def test_tag_detail_of_an_unknown_tag_is_404(client, viewer, workspace):
     assert client.get(reverse("annotations:tag-detail", args=["central-asia", "nope"])).status_code == 404
 
 
-def test_activity_summarises_each_member(client, viewer, annotator, curator, annotated_report):
+def test_activity_summarises_each_member(client, viewer, annotator, curator, reading_report):
     client.force_login(viewer)
     response = client.get(reverse("annotations:workspace-activity", args=["central-asia"]))
     members = {m.username: m for m in response.context["members"]}

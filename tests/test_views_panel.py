@@ -8,8 +8,8 @@ from tests.conftest import make_annotated_report
 
 
 @pytest.fixture
-def passage(annotated_report):
-    return annotated_report.passages.get(order=1)
+def passage(reading_report):
+    return reading_report.passages.get(order=1)
 
 
 def url(name, obj):

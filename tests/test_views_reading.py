@@ -55,14 +55,14 @@ def test_home_lists_the_workspaces_of_a_member_of_several(client, viewer, other_
     assert [w.slug for w in response.context["workspaces"]] == ["central-asia", "other"]
 
 
-def test_report_list_shows_progress(client, viewer, annotated_report):
-    services.passage_set_status(passage=annotated_report.passages.get(order=3), status="approved")
+def test_report_list_shows_progress(client, viewer, reading_report):
+    services.passage_set_status(passage=reading_report.passages.get(order=3), status="approved")
     client.force_login(viewer)
     response = client.get(reverse("annotations:report-list", args=["central-asia"]))
     [row] = response.context["reports"]
     assert (row.passage_count, row.tagged_count, row.approved_count, row.open_thread_count) == (20, 2, 1, 2)
     assert b"10% tagged" in response.content and b"5% approved" in response.content
-    assert row.last_activity >= annotated_report.created_at
+    assert row.last_activity >= reading_report.created_at
 
 
 def test_report_list_filters_and_sorts(client, viewer, workspace):
@@ -75,14 +75,14 @@ def test_report_list_filters_and_sorts(client, viewer, workspace):
     assert [r.title for r in response.context["reports"]] == ["Border security", "Energy corridors"]
 
 
-def test_outsiders_get_404_for_another_workspace(client, outsider, annotated_report):
+def test_outsiders_get_404_for_another_workspace(client, outsider, reading_report):
     client.force_login(outsider)
-    passage = annotated_report.passages.first()
+    passage = reading_report.passages.first()
     for url in [
         reverse("annotations:report-list", args=["central-asia"]),
-        read_url(annotated_report),
-        reverse("annotations:report-passages", args=[annotated_report.uuid]),
-        reverse("annotations:report-heatmap", args=[annotated_report.uuid]),
+        read_url(reading_report),
+        reverse("annotations:report-passages", args=[reading_report.uuid]),
+        reverse("annotations:report-heatmap", args=[reading_report.uuid]),
         reverse("annotations:tag-list", args=["central-asia"]),
         reverse("annotations:tag-detail", args=["central-asia", "security"]),
         reverse("annotations:workspace-activity", args=["central-asia"]),
@@ -93,19 +93,19 @@ def test_outsiders_get_404_for_another_workspace(client, outsider, annotated_rep
         assert client.get(url).status_code == 404, url
 
 
-def test_staff_read_every_workspace(client, annotated_report, django_user_model):
+def test_staff_read_every_workspace(client, reading_report, django_user_model):
     staff = django_user_model.objects.create_user("sam", password="x", is_staff=True)
     client.force_login(staff)
-    response = client.get(read_url(annotated_report))
+    response = client.get(read_url(reading_report))
     assert response.status_code == 200
     assert response.context["can_annotate"] is False
 
 
-def test_reading_view_shows_passages_in_order_with_anchors_chips_marks_and_notes(client, viewer, annotated_report):
+def test_reading_view_shows_passages_in_order_with_anchors_chips_marks_and_notes(client, viewer, reading_report):
     client.force_login(viewer)
-    response = client.get(read_url(annotated_report))
+    response = client.get(read_url(reading_report))
     html = response.content.decode()
-    passages = list(annotated_report.passages.order_by("order"))
+    passages = list(reading_report.passages.order_by("order"))
     assert passage_ids(response) == [str(p.uuid) for p in passages]
     assert f'id="p-{passages[0].uuid}"' in html
     assert 'class="chip" style="background:#' in html and ">Security</a>" in html
@@ -118,22 +118,22 @@ def test_reading_view_shows_passages_in_order_with_anchors_chips_marks_and_notes
     assert response.context["sections"][0].tagged_count == 2
 
 
-def test_passage_text_is_rendered_verbatim_inside_its_element(client, viewer, annotated_report):
+def test_passage_text_is_rendered_verbatim_inside_its_element(client, viewer, reading_report):
     """annotate.js counts characters of the text element: it must hold exactly passage.text."""
     import re
     from html import unescape
 
     client.force_login(viewer)
-    html = client.get(read_url(annotated_report)).content.decode()
-    passage = annotated_report.passages.get(order=1)
+    html = client.get(read_url(reading_report)).content.decode()
+    passage = reading_report.passages.get(order=1)
     element = re.search(rf'data-passage-text="{passage.uuid}">(.*?)</span><sup', html).group(1)
     assert unescape(re.sub(r"<[^>]+>", "", element)) == passage.text
 
 
-def test_status_badge_shows_review_states(client, viewer, annotated_report):
-    services.passage_set_status(passage=annotated_report.passages.get(order=2), status="flagged")
+def test_status_badge_shows_review_states(client, viewer, reading_report):
+    services.passage_set_status(passage=reading_report.passages.get(order=2), status="flagged")
     client.force_login(viewer)
-    assert b'class="badge badge-flagged">Flagged' in client.get(read_url(annotated_report)).content
+    assert b'class="badge badge-flagged">Flagged' in client.get(read_url(reading_report)).content
 
 
 def test_user_text_is_escaped_in_the_reading_view(client, viewer, workspace):
@@ -157,10 +157,10 @@ def test_user_text_is_escaped_in_the_reading_view(client, viewer, workspace):
         ({"tag": "Energy", "by": "anna"}, [2]),
     ],
 )
-def test_reading_view_filters(client, viewer, annotated_report, params, orders):
-    services.passage_set_status(passage=annotated_report.passages.get(order=3), status="approved")
+def test_reading_view_filters(client, viewer, reading_report, params, orders):
+    services.passage_set_status(passage=reading_report.passages.get(order=3), status="approved")
     client.force_login(viewer)
-    response = client.get(read_url(annotated_report, **params))
+    response = client.get(read_url(reading_report, **params))
     assert [p.order for p in response.context["passages"]] == orders
     assert response.context["filters"].active
 
@@ -213,9 +213,9 @@ def test_report_list_query_count_does_not_grow_with_reports(
     assert len(response.context["reports"]) == reports
 
 
-def test_viewers_see_no_annotation_controls(client, viewer, annotated_report):
+def test_viewers_see_no_annotation_controls(client, viewer, reading_report):
     client.force_login(viewer)
-    html = client.get(read_url(annotated_report)).content.decode()
+    html = client.get(read_url(reading_report)).content.decode()
     assert "selection-toolbar" not in html and ">Details<" in html
 
 

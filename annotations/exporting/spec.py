@@ -1,0 +1,199 @@
+"""How each shared model is identified and written in a fixture: natural keys, never integer pks.
+
+A record's natural key is built from `key_fields`: plain fields contribute their value, foreign
+keys contribute the natural key of the record they point to (so a Section is (report uuid,
+order) and a tag link is (object uuid, tag name)). The same description drives the fixture
+writer's `values()` queries and the importer's matching of file records to local rows.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+
+from annotations.models import (
+    Comment,
+    Highlight,
+    Membership,
+    Passage,
+    Report,
+    Section,
+    Source,
+    SourceLink,
+    Tag,
+    TaggedHighlight,
+    TaggedPassage,
+    TaggedReport,
+    Workspace,
+)
+
+# Exported user fields: enough to name a person, nothing to log in with or to contact them.
+USER_FIELDS = ("username", "first_name", "last_name")
+UNUSABLE_PASSWORD = "!"
+
+
+@dataclass(frozen=True)
+class Spec:
+    model: type
+    key_fields: tuple[str, ...]
+    # Timestamps whose newest value tells which copy of a record is more recent.
+    changed: tuple[str, ...] = ()
+    # Fields the model computes from others; recomputed on import, ignored when comparing.
+    derived: tuple[str, ...] = ()
+    # Path from the model to its workspace's id, to keep an import inside the workspaces it names.
+    workspace_path: str | None = None
+    # Foreign keys that never change once a record exists (moving records between parents is refused).
+    owner_fields: tuple[str, ...] = ()
+    # A new record equal to a local one on these fields is the same thing (the same URL cited twice),
+    # so the import reuses the local record instead of tripping over the unique constraint.
+    merge_on: tuple[str, ...] = ()
+
+    @property
+    def label(self):
+        return self.model._meta.label_lower
+
+    # Cached: the importer asks for these once per row, and get_user_model() is an app-registry lookup.
+    @cached_property
+    def is_user(self):
+        return self.model is get_user_model()
+
+    @cached_property
+    def plain_fields(self):
+        if self.is_user:
+            return [self.model._meta.get_field(name) for name in USER_FIELDS]
+        return [f for f in self.model._meta.concrete_fields if not f.primary_key and not f.is_relation]
+
+    @cached_property
+    def foreign_keys(self):
+        if self.is_user:
+            return []
+        return [f for f in self.model._meta.concrete_fields if f.is_relation]
+
+
+def _specs():
+    return [
+        Spec(get_user_model(), ("username",)),
+        Spec(Workspace, ("slug",), changed=("created_at",), workspace_path="pk"),
+        Spec(
+            Membership,
+            ("workspace", "user"),
+            changed=("created_at",),
+            workspace_path="workspace_id",
+            owner_fields=("workspace", "user"),
+        ),
+        Spec(Tag, ("name",), derived=("slug",)),
+        Spec(
+            Report,
+            ("uuid",),
+            changed=("created_at", "updated_at"),
+            workspace_path="workspace_id",
+            owner_fields=("workspace",),
+        ),
+        Spec(
+            TaggedReport,
+            ("content_object", "tag"),
+            workspace_path="content_object__workspace_id",
+            owner_fields=("content_object", "tag"),
+        ),
+        Spec(Section, ("report", "order"), workspace_path="report__workspace_id", owner_fields=("report",)),
+        Spec(
+            Passage,
+            ("uuid",),
+            changed=("created_at", "updated_at"),
+            workspace_path="report__workspace_id",
+            owner_fields=("report",),
+        ),
+        Spec(
+            TaggedPassage,
+            ("content_object", "tag"),
+            changed=("created_at",),
+            workspace_path="content_object__report__workspace_id",
+            owner_fields=("content_object", "tag"),
+        ),
+        Spec(
+            Highlight,
+            ("uuid",),
+            changed=("created_at",),
+            workspace_path="passage__report__workspace_id",
+            owner_fields=("passage",),
+        ),
+        Spec(
+            TaggedHighlight,
+            ("content_object", "tag"),
+            changed=("created_at",),
+            workspace_path="content_object__passage__report__workspace_id",
+            owner_fields=("content_object", "tag"),
+        ),
+        Spec(
+            Source,
+            ("uuid",),
+            changed=("created_at",),
+            derived=("url_normalized",),
+            workspace_path="workspace_id",
+            owner_fields=("workspace",),
+            merge_on=("workspace", "url_normalized"),
+        ),
+        Spec(
+            SourceLink,
+            ("uuid",),
+            changed=("created_at",),
+            workspace_path="passage__report__workspace_id",
+            owner_fields=("passage",),
+            merge_on=("passage", "source", "relation"),
+        ),
+        Spec(
+            Comment,
+            ("uuid",),
+            changed=("created_at", "edited_at", "deleted_at"),
+            workspace_path="passage__report__workspace_id",
+            owner_fields=("passage",),
+        ),
+    ]
+
+
+@dataclass
+class Registry:
+    """The specs in dependency order (every record's references come earlier), by label."""
+
+    specs: list[Spec] = field(default_factory=_specs)
+
+    def __post_init__(self):
+        self.by_label = {spec.label: spec for spec in self.specs}
+        self.by_model = {spec.model: spec for spec in self.specs}
+
+    def target(self, fk):
+        return self.by_model[fk.related_model]
+
+    def key_paths(self, spec, prefix=""):
+        """ORM lookup paths whose values, in order, make up the natural key of `spec`'s records."""
+        paths = []
+        for name in spec.key_fields:
+            f = spec.model._meta.get_field(name)
+            if f.is_relation:
+                paths += self.key_paths(self.target(f), f"{prefix}{name}__")
+            else:
+                paths.append(prefix + name)
+        return paths
+
+    def key_atoms(self, spec):
+        """(model field, casefold) per component of the natural key, to canonicalise raw values."""
+        atoms = []
+        for name in spec.key_fields:
+            f = spec.model._meta.get_field(name)
+            if f.is_relation:
+                atoms += self.key_atoms(self.target(f))
+            else:
+                atoms.append((f, spec.model is Tag))
+        return atoms
+
+
+def jsonable(value):
+    """A value as JSON writes it and Django's deserializer reads it back, without loss
+    (Django's own encoder cuts datetimes to milliseconds)."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

@@ -1,0 +1,61 @@
+"""CSV for analysis: one row per passage with its section, tags, counts and sources."""
+
+import csv
+
+from .reading import passages_for_export
+
+COLUMNS = [
+    "passage_uuid",
+    "order",
+    "section",
+    "kind",
+    "label",
+    "page",
+    "status",
+    "text",
+    "footnotes",
+    "tags",
+    "highlights",
+    "comments",
+    "open_threads",
+    "sources",
+]
+# A spreadsheet runs a cell starting with one of these as a formula (CSV/formula injection);
+# tab and carriage return are on OWASP's list because some programs strip them first.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """The cell as text a spreadsheet shows rather than evaluates: a leading quote defuses formulas."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def passage_rows(report):
+    for passage in passages_for_export(report):
+        yield [
+            str(passage.uuid),
+            passage.order,
+            passage.section.title if passage.section else "",
+            passage.kind,
+            passage.label,
+            passage.page if passage.page is not None else "",
+            passage.status,
+            passage.text,
+            " ".join(passage.footnotes),
+            "; ".join(link.tag.name for link in passage.tag_links.all()),
+            len(passage.highlights.all()),
+            passage.comment_count,
+            passage.open_thread_count,
+            "; ".join(
+                f"{link.relation}: {link.source.title} <{link.source.url}>" for link in passage.source_links.all()
+            ),
+        ]
+
+
+def write_csv(report, stream):
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    for row in passage_rows(report):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
