@@ -3,8 +3,9 @@
     .venv/bin/python bench/reading_view.py            # SQLite (a throwaway test database)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/annotations .venv/bin/python bench/reading_view.py
 
-Builds a test database (like the test runner), imports the seed report and a generated report,
-annotates half of their passages, then times the page through Django's test client.
+Builds a test database (like the test runner) with the demo data set (`seed_demo`: the seed
+report, lightly annotated) and a generated 1,000-passage report with half of its passages tagged,
+then times the page through Django's test client, logged in as a member.
 """
 
 import os
@@ -26,15 +27,7 @@ from django.test import Client  # noqa: E402
 from django.test.runner import DiscoverRunner  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-SEED = "000_4c89b29bd782fcae.txt"
 RUNS = 15
-
-
-def seed_path():
-    for folder in (ROOT / "fixtures" / "reports", ROOT.parent / "shared" / "reports"):
-        if (folder / SEED).exists():
-            return folder / SEED
-    raise SystemExit(f"{SEED} is in neither fixtures/reports nor ../shared/reports")
 
 
 def annotate(report, user):
@@ -63,18 +56,17 @@ def measure(client, url):
 
 
 def main():
-    from annotations.importing.load import import_report_file
-    from annotations.models import Role, Workspace
-    from tests.conftest import make_annotated_report, make_member
+    from annotations import demo
+    from annotations.models import Membership, Role
+    from tests.conftest import make_annotated_report
 
-    workspace = Workspace.objects.create(name="Bench", slug="bench")
-    user = make_member(workspace, "bench", Role.ANNOTATOR)
-    seed = import_report_file(seed_path(), workspace=workspace).report
-    big = make_annotated_report(workspace, user, passages=1000, title="Generated")
+    seed = demo.build_demo()
+    user = Membership.objects.get(workspace=seed.workspace, role=Role.ANNOTATOR).user
+    big = make_annotated_report(seed.workspace, user, passages=1000, title="Generated")
+    annotate(big, user)
     client = Client()
     client.force_login(user)
     for report in (seed, big):
-        annotate(report, user)
         response, count, times = measure(client, report.get_absolute_url())
         print(
             f"{connection.vendor}: {report.passages.count():>5} passages: {count} queries, "

@@ -1,3 +1,4 @@
+import math
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
@@ -36,7 +37,9 @@ def report_heatmap(request, uuid):
         row = []
         for section in sections:
             n = cells.get((tag.pk, section.pk), 0)
-            row.append({"section": section, "n": n, "level": 0 if not n else 1 + round(4 * n / peak)})
+            # Square-root scale: one section with many tagged passages (a list of recommendations,
+            # say) would otherwise wash every other cell out to the palest shade.
+            row.append({"section": section, "n": n, "level": 0 if not n else 1 + round(4 * math.sqrt(n / peak))})
         rows.append({"tag": tag, "cells": row, "total": sum(c["n"] for c in row)})
     rows.sort(key=lambda r: -r["total"])
     return render(

@@ -50,9 +50,9 @@ def page(browser, live_server):
     assert not errors, f"errors in the browser console: {errors}"
 
 
-def log_in(page, username):
+def log_in(page, username, password=PASSWORD):
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
