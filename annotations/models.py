@@ -63,6 +63,7 @@ class Workspace(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "team workspace"
 
     def __str__(self):
         return self.name
@@ -77,18 +78,36 @@ class Role(models.TextChoices):
     CURATOR = "curator", "Curator (also reviews, uploads, manages members)"
 
 
+class MembershipManager(models.Manager):
+    def get_by_natural_key(self, workspace_slug, username):
+        return self.get(workspace__slug=workspace_slug, user__username=username)
+
+
 class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+    role = models.CharField(
+        max_length=20,
+        choices=Role.choices,
+        default=Role.ANNOTATOR,
+        help_text="Curators review and clean up the workspace, also in this admin.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MembershipManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="unique_membership")]
         ordering = ["workspace", "user"]
+        verbose_name = "team member"
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} in {self.workspace}"
+
+    def natural_key(self):
+        return (self.workspace.slug, self.user.get_username())
+
+    natural_key.dependencies = ["annotations.workspace", "auth.user"]
 
 
 def count_of(queryset):
@@ -117,6 +136,7 @@ class Tag(TagBase):
     class Meta:
         ordering = [Lower("name")]
         constraints = [models.UniqueConstraint(Lower("name"), name="unique_tag_name_ci")]
+        verbose_name = "codebook tag"
 
 
 class TagLinkManager(models.Manager):
@@ -139,6 +159,8 @@ class TaggedPassage(TaggedItemBase):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_passage_tag")]
+        verbose_name = "tag on a passage"
+        verbose_name_plural = "tags on passages"
 
     def natural_key(self):
         return (str(self.content_object.uuid), self.tag.name)
@@ -159,6 +181,8 @@ class TaggedHighlight(TaggedItemBase):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_highlight_tag")]
+        verbose_name = "tag on a highlight"
+        verbose_name_plural = "tags on highlights"
 
     def natural_key(self):
         return (str(self.content_object.uuid), self.tag.name)
@@ -175,6 +199,8 @@ class TaggedReport(TaggedItemBase):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_report_tag")]
+        verbose_name = "tag on a report"
+        verbose_name_plural = "tags on reports"
 
     def natural_key(self):
         return (str(self.content_object.uuid), self.tag.name)
@@ -210,7 +236,9 @@ class ReportManager(UuidNaturalKeyManager.from_queryset(ReportQuerySet)):
 
 class Report(ByUuidMixin, models.Model):
     uuid = uuid_field()
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="reports")
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="reports", help_text="The team that works on this report."
+    )
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=200)
     authors = models.CharField(max_length=500, blank=True)
@@ -258,6 +286,7 @@ class Section(models.Model):
     class Meta:
         ordering = ["report", "order"]
         constraints = [models.UniqueConstraint(fields=["report", "order"], name="unique_section_order")]
+        verbose_name = "section heading"
 
     def __str__(self):
         return self.title
@@ -331,12 +360,20 @@ class Passage(ByUuidMixin, models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="passages")
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="passages")
     order = models.PositiveIntegerField(help_text="Position in the report's reading order.")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PARAGRAPH)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.PARAGRAPH, help_text="How the passage is set in the report."
+    )
     label = models.CharField(max_length=50, blank=True, help_text='List label ("1.a") or note marker ("*", "12").')
     text = models.TextField(help_text="Clean text, without footnote markers or page-break artefacts.")
     footnotes = models.JSONField(default=list, blank=True, help_text="Footnote markers referenced here.")
     page = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.OPEN,
+        db_index=True,
+        help_text="Review status: open, in review, approved by a curator, or flagged for another look.",
+    )
     version = models.PositiveIntegerField(default=1, help_text="Raised on every edit, to detect conflicting edits.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -380,6 +417,7 @@ class Highlight(ByUuidMixin, models.Model):
 
     class Meta:
         ordering = ["passage", "start", "end"]
+        verbose_name = "highlighted span"
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="highlight_nonempty_span")
         ]
@@ -434,7 +472,7 @@ class Comment(ByUuidMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
     )
     body = models.TextField(help_text="Markdown source; rendered sanitized.")
-    resolved = models.BooleanField(default=False)
+    resolved = models.BooleanField(default=False, help_text="A resolved thread is settled; set on its first comment.")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -496,7 +534,9 @@ class Source(ByUuidMixin, models.Model):
     publisher = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(null=True, blank=True)
     accessed_on = models.DateField(null=True, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.OTHER, help_text="What sort of publication the source is."
+    )
     doi = models.CharField(max_length=200, blank=True, verbose_name="DOI")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -531,7 +571,12 @@ class SourceLink(ByUuidMixin, models.Model):
     highlight = models.ForeignKey(
         Highlight, null=True, blank=True, on_delete=models.SET_NULL, related_name="source_links"
     )
-    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.CITES)
+    relation = models.CharField(
+        max_length=20,
+        choices=Relation.choices,
+        default=Relation.CITES,
+        help_text="How the passage relates to the source.",
+    )
     footnote = models.CharField(max_length=20, blank=True, help_text="The report's footnote marker, if any.")
     note = models.TextField(blank=True)
     added_by = models.ForeignKey(

@@ -57,3 +57,8 @@ def curated_workspace_ids(user):
     if user.is_superuser:
         return None
     return [ws for ws, role in workspace_roles(user).items() if role == Role.CURATOR]
+
+
+def curates_anywhere(user):
+    """May the user work in the curation admin: an active staff user who curates some workspace."""
+    return user.is_active and user.is_staff and (user.is_superuser or bool(curated_workspace_ids(user)))

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .models import (
@@ -321,6 +322,25 @@ def sources_merge(*, survivor: Source, duplicates: Iterable[Source]) -> int:
         duplicate._change_reason = f"Merged into {survivor.title}"
         duplicate.delete()
     return len(duplicates)
+
+
+@transaction.atomic
+def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
+    """Orphan clean-up: delete those of `tags` that no passage, highlight or report carries (checked
+    under a row lock, so a tag someone just applied survives). Returns the names deleted."""
+    unused = (
+        Tag.objects.filter(pk__in=[tag.pk for tag in tags])
+        .exclude(Exists(TaggedPassage.objects.filter(tag=OuterRef("pk"))))
+        .exclude(Exists(TaggedHighlight.objects.filter(tag=OuterRef("pk"))))
+        .exclude(Exists(TaggedReport.objects.filter(tag=OuterRef("pk"))))
+        .select_for_update()
+    )
+    deleted = []
+    for tag in unused:
+        tag._change_reason = "Deleted as unused"
+        tag.delete()
+        deleted.append(tag.name)
+    return deleted
 
 
 # --- Workspace members ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "annotations"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("w/<slug:slug>/", reports.report_list, name="report-list"),
     path("w/<slug:slug>/upload/", reports.report_upload, name="report-upload"),
     path("w/<slug:slug>/codebook/", tags.tag_list, name="tag-list"),

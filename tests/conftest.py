@@ -180,6 +180,22 @@ def deep_dump():
     return dump
 
 
+@pytest.fixture
+def staff_curator(curator):
+    """The workspace's curator, with access to the admin."""
+    curator.is_staff = True
+    curator.save(update_fields=["is_staff"])
+    return curator
+
+
+@pytest.fixture
+def staff_outsider(outsider):
+    """A curator of another workspace, with access to the admin."""
+    outsider.is_staff = True
+    outsider.save(update_fields=["is_staff"])
+    return outsider
+
+
 def make_annotated_report(workspace, author, passages=20, title="An annotated report"):
     """A report with two sections, a footnote and its note, tags, an overlapping pair of
     highlights, a comment thread with a reply and a source link on the first passage."""

@@ -1,3 +1,7 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management import call_command
 
 from annotations import demo
@@ -38,3 +42,25 @@ def test_demo_users_can_log_in_and_curator_reaches_admin(db, client):
     demo.build_demo()
     assert client.login(username="demo", password=demo.DEMO_PASSWORD)
     assert client.get("/admin/annotations/passage/").status_code == 200
+
+
+def test_demo_fixture_is_in_sync_with_seed_demo(db, tmp_path):
+    """fixtures/demo.json is what seed_demo builds; regenerate it with
+    `manage.py seed_demo && manage.py export_fixture --workspace demo -o fixtures/demo.json`."""
+    demo.build_demo()
+    exported = tmp_path / "demo.json"
+    call_command("export_fixture", "--workspace", demo.WORKSPACE_SLUG, "-o", str(exported))
+    committed = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+    assert json.loads(exported.read_text()) == json.loads(committed.read_text())
+
+
+def test_demo_fixture_loads_with_loaddata(db):
+    call_command("loaddata", "fixtures/demo.json", verbosity=0)
+    report = Report.objects.get(workspace__slug=demo.WORKSPACE_SLUG)
+    assert report.passages.count() > 50 and Comment.objects.count() == 7
+
+
+def test_loading_the_demo_fixture_twice_changes_nothing(db):
+    call_command("loaddata", "fixtures/demo.json", verbosity=0)
+    call_command("loaddata", "fixtures/demo.json", verbosity=0)
+    assert Report.objects.count() == 1 and Comment.objects.count() == 7

@@ -235,3 +235,8 @@ def test_a_link_to_a_passage_opens_the_chunk_that_holds_it(client, viewer, works
     assert response.context["offset"] == PAGE_SIZE and f'id="p-{late.uuid}"' in response.content.decode()
     assert client.get(read_url(report, at="not-a-uuid")).context["offset"] == 0
     assert client.get(read_url(report, at=str(late.uuid), q="nothing like it")).context["offset"] == 0
+
+
+def test_favicon_redirects_to_the_static_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("annotations/favicon.svg")

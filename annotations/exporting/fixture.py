@@ -39,6 +39,7 @@ class Selection:
     reports: object  # a Report queryset
     workspaces: object  # a Workspace queryset of workspaces exported in full (may be empty)
     whole_codebook: bool = False
+    passages: object = None  # a Passage queryset: only these passages of the reports (None: all)
 
     @classmethod
     def of_reports(cls, uuids):
@@ -53,10 +54,20 @@ class Selection:
     def everything(cls):
         return cls(Report.objects.all(), Workspace.objects.all(), whole_codebook=True)
 
+    @classmethod
+    def of_admin_selection(cls, *, reports, passages):
+        """Reports chosen whole, plus single passages (which bring their report, not its other passages)."""
+        chosen = Passage.objects.filter(Q(report__in=reports.values("pk")) | Q(pk__in=passages.values("pk")))
+        return cls(
+            Report.objects.filter(pk__in=chosen.values("report")), Workspace.objects.none(), passages=chosen
+        )
+
     def querysets(self):
         """Label -> queryset of the rows to export, in the registry's dependency order."""
         reports = self.reports
         passages = Passage.objects.filter(report__in=reports)
+        if self.passages is not None:
+            passages = passages.filter(pk__in=self.passages.values("pk"))
         highlights = Highlight.objects.filter(passage__in=passages)
         tagged_reports = TaggedReport.objects.filter(content_object__in=reports)
         tagged_passages = TaggedPassage.objects.filter(content_object__in=passages)

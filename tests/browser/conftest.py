@@ -1,45 +1,44 @@
-"""Real-browser tests: Playwright's sync API driving Debian's Chromium against live_server.
+"""Real-browser tests: Playwright's sync API driving Debian's Chromium (never a downloaded one).
 
-Playwright runs an event loop in this thread, which trips Django's async-safety check for the
-ORM calls the tests make; the check guards nothing here, so it is switched off for these tests only.
-"""
+They skip when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (as in CI): then they fail."""
 
 import os
-import shutil
+from pathlib import Path
 
 import pytest
 
+# Playwright's sync API runs an event loop in this thread, which trips Django's async-safety check
+# on every ORM call the tests make; only the browser tests need this switch.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "pw-for-tests-only"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
+    if not CHROMIUM.exists():
         if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but there is no browser at {CHROMIUM}")
-        pytest.skip(f"no browser at {CHROMIUM}")
+            pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
 def page(browser, live_server):
+    """A page of a fresh browser context on live_server (relative URLs work); the test fails if
+    the browser console reports an error, such as a script the Content-Security-Policy blocked."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     errors = []
@@ -48,6 +47,9 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"errors in the browser console: {errors}"
+
+
+PASSWORD = "pw-for-tests-only"
 
 
 def log_in(page, username, password=PASSWORD):

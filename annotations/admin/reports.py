@@ -1,0 +1,461 @@
+"""Reports, their sections and passages, highlights and comments."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import OuterRef
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from .. import services
+from ..models import (
+    Comment,
+    Highlight,
+    Passage,
+    Report,
+    Section,
+    SourceLink,
+    Tag,
+    TaggedHighlight,
+    TaggedPassage,
+    count_of,
+)
+from . import filters
+from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
+from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline
+from .sources import SourceLinkForm
+
+
+def reading_url(report_uuid, passage_uuid=None):
+    """The report's reading view in the app, at the passage; None while the app has no reading view."""
+    try:
+        url = reverse("annotations:report-read", args=[report_uuid])
+    except NoReverseMatch:
+        return None
+    return f"{url}#p-{passage_uuid}" if passage_uuid else url
+
+
+def link(url, text):
+    return format_html('<a href="{}">{}</a>', url, text) if url else "—"
+
+
+def excerpt(text, length=90):
+    return Truncator(text).chars(length)
+
+
+@admin.action(description="Download the selection as a fixture (JSON)", permissions=["view"])
+def export_fixture(modeladmin, request, queryset):
+    return fixture_download(**{modeladmin.export_as: queryset})
+
+
+class SectionInline(ReadOnlyInline, admin.TabularInline):
+    model = Section
+    fields = ("order", "title", "level")
+    readonly_fields = fields
+
+
+@admin.register(Report)
+class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    list_display = (
+        "title",
+        "workspace",
+        "published_on",
+        "passage_count",
+        "tagged",
+        "approved_count",
+        "open_thread_count",
+        "created_at",
+        "links",
+    )
+    list_select_related = ("workspace",)
+    list_filter = (
+        ("workspace", admin.RelatedOnlyFieldListFilter),
+        filters.TagFilter,
+        ("imported_by", admin.RelatedOnlyFieldListFilter),
+        "published_on",
+        "created_at",
+    )
+    search_fields = ("title", "authors", "publisher", "original_filename", "source_url")
+    autocomplete_fields = ("workspace",)
+    readonly_fields = (
+        "uuid",
+        "progress",
+        "links",
+        "original_filename",
+        "content_sha256",
+        "imported_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {"fields": ("workspace", "title", "slug", "authors", "publisher", "published_on", "source_url", "tags")},
+        ),
+        ("Progress", {"fields": ("progress", "links")}),
+        (
+            "Import record",
+            {"fields": ("uuid", "original_filename", "content_sha256", "imported_by", "created_at", "updated_at")},
+        ),
+    )
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (SectionInline,)
+    actions = (export_fixture,)
+    export_as = "reports"
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
+
+    @admin.display(description="passages", ordering="passage_count")
+    def passage_count(self, obj):
+        return obj.passage_count
+
+    @admin.display(description="tagged", ordering="tagged_count")
+    def tagged(self, obj):
+        share = round(100 * obj.tagged_count / obj.passage_count) if obj.passage_count else 0
+        return f"{obj.tagged_count} ({share}%)"
+
+    @admin.display(description="approved", ordering="approved_count")
+    def approved_count(self, obj):
+        return obj.approved_count
+
+    @admin.display(description="open threads", ordering="open_thread_count")
+    def open_thread_count(self, obj):
+        return obj.open_thread_count
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        if obj.pk is None:
+            return "—"
+        return (
+            f"{obj.passage_count} passages, {self.tagged(obj)} tagged, {obj.approved_count} approved, "
+            f"{obj.open_thread_count} open comment threads"
+        )
+
+    @admin.display(description="open")
+    def links(self, obj):
+        if obj.pk is None:
+            return "—"
+        passages = reverse("admin:annotations_passage_changelist") + f"?report__id__exact={obj.pk}"
+        read = reading_url(obj.uuid)
+        return format_html(
+            '<a href="{}">passages</a>{}',
+            passages,
+            format_html(' · <a href="{}">reading view</a>', read) if read else "",
+        )
+
+
+@admin.register(Section)
+class SectionAdmin(ScopedAdmin):
+    workspace_path = "report__workspace"
+    list_display = ("title", "report", "order", "level", "passage_count")
+    list_select_related = ("report",)
+    list_filter = (filters.REPORT_WORKSPACE, ("report", admin.RelatedOnlyFieldListFilter), "level")
+    search_fields = ("title", "report__title")
+    autocomplete_fields = ("report",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(passage_count=count_of(Passage.objects.filter(section=OuterRef("pk"))))
+        )
+
+    @admin.display(description="passages", ordering="passage_count")
+    def passage_count(self, obj):
+        return obj.passage_count
+
+
+class TaggedPassageInline(ScopedInline, admin.TabularInline):
+    model = TaggedPassage
+    fields = ("tag", "added_by", "created_at")
+    readonly_fields = ("added_by", "created_at")
+    autocomplete_fields = ("tag",)
+    show_change_link = False
+    verbose_name = "tag"
+    verbose_name_plural = "tags"
+
+
+class HighlightInline(ScopedInline, admin.TabularInline):
+    """Spans are made in the reading view, where offsets and quotes are computed; here they are
+    reviewed and, if need be, removed."""
+
+    model = Highlight
+    fields = ("exact", "start", "end", "created_by", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PassageForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        section, report = cleaned.get("section"), cleaned.get("report")
+        if section and report and section.report_id != report.pk:
+            self.add_error("section", "The section belongs to another report.")
+        return cleaned
+
+
+class CommentForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        passage_id = cleaned["passage"].pk if cleaned.get("passage") else self.instance.passage_id
+        for field in ("parent", "highlight"):
+            if cleaned.get(field) is not None and cleaned[field].passage_id != passage_id:
+                self.add_error(field, f"The {field} belongs to another passage.")
+        return cleaned
+
+
+class CommentInline(ScopedInline, admin.StackedInline):
+    model = Comment
+    form = CommentForm
+    fk_name = "passage"
+    fields = ("body", "resolved", "author", "created_at", "deleted_at")
+    readonly_fields = ("author", "created_at")
+
+
+class SourceLinkInline(ScopedInline, admin.TabularInline):
+    model = SourceLink
+    form = SourceLinkForm
+    fields = ("source", "relation", "footnote", "note", "added_by")
+    readonly_fields = ("added_by",)
+    autocomplete_fields = ("source",)
+
+
+def status_action(status, description):
+    """A bulk action that moves the selected passages to `status` (one per status, same code)."""
+
+    def action(modeladmin, request, queryset):
+        label = Passage.Status(status).label
+        run_service(
+            modeladmin,
+            request,
+            lambda: services.passages_set_status(passages=queryset, status=status),
+            lambda changed: f"{changed} passage(s) set to “{label}”.",
+        )
+
+    action.__name__ = f"mark_{status}"
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+@admin.register(Passage)
+class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    workspace_path = "report__workspace"
+    form = PassageForm
+    list_display = (
+        "excerpt",
+        "report_title",
+        "order",
+        "kind",
+        "status",
+        "tag_count",
+        "comment_count",
+        "open_thread_count",
+        "source_count",
+        "read",
+    )
+    list_display_links = ("excerpt",)
+    list_select_related = ("report",)
+    list_filter = (
+        filters.REPORT_WORKSPACE,
+        ("report", admin.RelatedOnlyFieldListFilter),
+        filters.SectionFilter,
+        "status",
+        "kind",
+        filters.TagFilter,
+        filters.HasCommentsFilter,
+        filters.AnnotatedByFilter,
+        filters.CitesSourceFilter,
+        "created_at",
+    )
+    search_fields = ("text", "label", "report__title")
+    autocomplete_fields = ("report", "section")
+    readonly_fields = ("uuid", "version", "created_at", "updated_at", "read")
+    fieldsets = (
+        (None, {"fields": ("report", "section", "order", "kind", "label", "text", "footnotes", "page")}),
+        ("Review", {"fields": ("status", "read")}),
+        ("Record", {"fields": ("uuid", "version", "created_at", "updated_at")}),
+    )
+    inlines = (TaggedPassageInline, HighlightInline, CommentInline, SourceLinkInline)
+    actions = (
+        status_action(Passage.Status.APPROVED, "Approve the selected passages"),
+        status_action(Passage.Status.IN_REVIEW, "Send the selected passages to review"),
+        status_action(Passage.Status.FLAGGED, "Flag the selected passages"),
+        "add_tag",
+        "remove_tag",
+        export_fixture,
+    )
+    export_as = "passages"
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_annotation_counts()
+
+    @admin.display(description="passage", ordering="order")
+    def excerpt(self, obj):
+        return excerpt(str(obj))
+
+    @admin.display(description="report", ordering="report")
+    def report_title(self, obj):
+        return excerpt(obj.report.title, 40)
+
+    @admin.display(description="tags", ordering="tag_count")
+    def tag_count(self, obj):
+        return obj.tag_count
+
+    @admin.display(description="comments", ordering="comment_count")
+    def comment_count(self, obj):
+        return obj.comment_count
+
+    @admin.display(description="open threads", ordering="open_thread_count")
+    def open_thread_count(self, obj):
+        return obj.open_thread_count
+
+    @admin.display(description="sources", ordering="source_count")
+    def source_count(self, obj):
+        return obj.source_count
+
+    @admin.display(description="in the app")
+    def read(self, obj):
+        if obj.pk is None:
+            return "—"
+        return link(reading_url(obj.report.uuid, obj.uuid), "read")
+
+    @admin.action(description="Add a tag to the selected passages…", permissions=["change"])
+    def add_tag(self, request, queryset):
+        form = bound_form(TagNameForm, request)
+        if form.is_bound and form.is_valid():
+
+            def tag_passages():
+                tag = services.tag_get_or_create(name=form.cleaned_data["name"])
+                return tag, services.passages_add_tag(passages=queryset, tag=tag, user=request.user)
+
+            run_service(self, request, tag_passages, lambda done: f"Tagged {done[1]} passage(s) with “{done[0]}”.")
+            return None
+        return action_page(
+            self,
+            request,
+            queryset,
+            action="add_tag",
+            title="Add a tag to passages",
+            form=form,
+            codebook=Tag.objects.all(),
+        )
+
+    @admin.action(description="Remove a tag from the selected passages…", permissions=["change"])
+    def remove_tag(self, request, queryset):
+        carried = Tag.objects.filter(passage_links__content_object__in=queryset).distinct()
+        form = bound_form(ChooseTagForm, request, tags=carried)
+        if form.is_bound and form.is_valid():
+            tag = form.cleaned_data["tag"]
+            run_service(
+                self,
+                request,
+                lambda: services.passages_remove_tag(passages=queryset, tag=tag),
+                lambda removed: f"Removed “{tag}” from {removed} passage(s).",
+            )
+            return None
+        if not carried.exists():
+            self.message_user(request, "None of the selected passages carries a tag.", level="warning")
+            return None
+        return action_page(self, request, queryset, action="remove_tag", title="Remove a tag from passages", form=form)
+
+
+class TaggedHighlightInline(ScopedInline, admin.TabularInline):
+    model = TaggedHighlight
+    fields = ("tag", "added_by", "created_at")
+    readonly_fields = ("added_by", "created_at")
+    autocomplete_fields = ("tag",)
+    show_change_link = False
+    verbose_name = "tag"
+    verbose_name_plural = "tags"
+
+
+@admin.register(Highlight)
+class HighlightAdmin(ScopedAdmin):
+    workspace_path = "passage__report__workspace"
+    list_display = ("quote", "passage", "start", "end", "tag_count", "created_by", "created_at")
+    list_select_related = ("passage", "created_by")
+    list_filter = (
+        filters.PASSAGE_WORKSPACE,
+        ("passage__report", admin.RelatedOnlyFieldListFilter),
+        filters.TagFilter,
+        ("created_by", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
+    search_fields = ("exact", "passage__text")
+    fields = ("passage", "exact", "prefix", "suffix", "start", "end", "created_by", "uuid", "created_at")
+    readonly_fields = fields
+    inlines = (TaggedHighlightInline,)
+
+    def get_queryset(self, request):
+        tags = TaggedHighlight.objects.filter(content_object=OuterRef("pk"))
+        return super().get_queryset(request).annotate(tag_count=count_of(tags))
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="highlighted text", ordering="exact")
+    def quote(self, obj):
+        return excerpt(obj.exact, 80)
+
+    @admin.display(description="tags", ordering="tag_count")
+    def tag_count(self, obj):
+        return obj.tag_count
+
+
+@admin.register(Comment)
+class CommentAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    workspace_path = "passage__report__workspace"
+    form = CommentForm
+    list_display = ("excerpt", "passage", "author", "thread", "resolved", "reply_count", "created_at", "deleted")
+    list_display_links = ("excerpt",)
+    list_select_related = ("passage", "author")
+    list_filter = (
+        filters.ThreadFilter,
+        "resolved",
+        filters.PASSAGE_WORKSPACE,
+        ("passage__report", admin.RelatedOnlyFieldListFilter),
+        ("author", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
+    search_fields = ("body", "author__username", "passage__text")
+    autocomplete_fields = ("passage", "highlight", "parent")
+    readonly_fields = ("uuid", "author", "version", "created_at", "edited_at")
+    fields = ("passage", "highlight", "parent", "body", "resolved", "deleted_at", *readonly_fields)
+    actions = ("resolve_threads",)
+
+    def get_queryset(self, request):
+        replies = Comment.objects.live().filter(parent=OuterRef("pk"))
+        return super().get_queryset(request).annotate(reply_count=count_of(replies))
+
+    @admin.display(description="comment", ordering="body")
+    def excerpt(self, obj):
+        return excerpt(obj.body)
+
+    @admin.display(description="thread", ordering="parent")
+    def thread(self, obj):
+        return "reply" if obj.parent_id else "first comment"
+
+    @admin.display(description="replies", ordering="reply_count")
+    def reply_count(self, obj):
+        return obj.reply_count
+
+    @admin.display(description="deleted", boolean=True, ordering="deleted_at")
+    def deleted(self, obj):
+        return obj.deleted_at is not None
+
+    @admin.action(description="Resolve the threads of the selected comments", permissions=["change"])
+    def resolve_threads(self, request, queryset):
+        run_service(
+            self,
+            request,
+            lambda: services.comments_resolve(comments=queryset.select_related("parent")),
+            lambda resolved: f"Resolved {resolved} thread(s).",
+        )

@@ -1,0 +1,146 @@
+"""Which rows a staff user may curate in the admin.
+
+Superusers see everything. Other staff users see and change only the workspaces where they are
+curators (permissions.curated_workspace_ids); Django's per-model permissions are not consulted, so
+making someone a curator of a workspace is the one step that opens its records to them here.
+"""
+
+from django.contrib import admin
+from django.db import models
+
+from .. import permissions
+
+
+def curated_ids(request):
+    """None when the user may curate every workspace, else the ids of the workspaces they curate."""
+    return permissions.curated_workspace_ids(request.user)
+
+
+def curates_somewhere(request):
+    return permissions.curates_anywhere(request.user)
+
+
+def workspace_id_of(obj, path):
+    """The id of the workspace `obj` belongs to, following `path` such as "report__workspace"."""
+    if not path:
+        return obj.pk
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop)
+    return getattr(obj, f"{last}_id")
+
+
+def scoped(queryset, path, request):
+    """`queryset` narrowed to the workspaces the user curates."""
+    ids = curated_ids(request)
+    if ids is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in" if path else "pk__in": ids})
+
+
+def curates(request, obj, path):
+    """May the user curate `obj` (None: records of this kind in general)?"""
+    if not curates_somewhere(request):
+        return False
+    ids = curated_ids(request)
+    return obj is None or ids is None or workspace_id_of(obj, path) in ids
+
+
+def stamp_creator(instance, user):
+    """On a new record, note who made it, in whichever of these fields its model has."""
+    for name in ("added_by", "author", "created_by"):
+        if hasattr(instance, f"{name}_id") and getattr(instance, f"{name}_id") is None:
+            setattr(instance, name, user)
+            return
+
+
+class ScopedChoicesMixin:
+    """Foreign-key choices (selects and autocomplete validation) limited to curated workspaces."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        if isinstance(related_admin, ScopedAdmin) and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped(
+                db_field.related_model._default_manager.all(), related_admin.workspace_path, request
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """A ModelAdmin whose rows belong to a workspace reached through `workspace_path`."""
+
+    workspace_path = "workspace"
+    # Addresses typed without a scheme are taken as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), self.workspace_path, request)
+
+    def has_module_permission(self, request):
+        return curates_somewhere(request)
+
+    def has_view_permission(self, request, obj=None):
+        return curates(request, obj, self.workspace_path)
+
+    def has_change_permission(self, request, obj=None):
+        return curates(request, obj, self.workspace_path)
+
+    def has_delete_permission(self, request, obj=None):
+        return curates(request, obj, self.workspace_path)
+
+    def has_add_permission(self, request):
+        return curates_somewhere(request)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            stamp_creator(obj, request.user)
+        if change and hasattr(obj, "version"):
+            obj.version += 1  # an edit still open in the reading view then notices this one
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if instance._state.adding:
+                stamp_creator(instance, request.user)
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+
+class ScopedInline(ScopedChoicesMixin):
+    """Inline rows may be seen and changed by whoever may curate the parent record."""
+
+    extra = 0
+    show_change_link = True
+
+    def _curates_parent(self, request, obj):
+        parent_admin = self.admin_site._registry[self.parent_model]
+        return parent_admin.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._curates_parent(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._curates_parent(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._curates_parent(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._curates_parent(request, obj)
+
+
+class ReadOnlyInline(ScopedInline):
+    can_delete = False
+    show_change_link = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
