@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
@@ -8,24 +7,7 @@ from ..forms import CommentForm
 from ..models import Comment, Highlight
 from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
 from .passages import error_text, render_panel
-from .scoping import get_passage_for_user
-
-
-def _get_comment_for_user(request, uuid, check):
-    comment = get_object_or_404(
-        Comment.objects.visible_to(request.user).select_related("passage__report__workspace"), uuid=uuid
-    )
-    if not check(request.user, comment.passage.report.workspace, comment):
-        raise PermissionDenied
-    return comment
-
-
-def _may_annotate(user, workspace, comment):
-    return permissions.can_annotate(user, workspace)
-
-
-def _may_change(user, workspace, comment):
-    return permissions.can_change_item(user, workspace, comment.author_id)
+from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
 def _save(request, passage, write):
@@ -56,7 +38,7 @@ def comment_create_view(request, uuid):
 @login_required
 @require_POST
 def comment_reply(request, uuid):
-    parent = _get_comment_for_user(request, uuid, _may_annotate)
+    parent = get_passage_item_for_user(request, Comment.objects, uuid)
     passage = parent.passage
     return _save(
         request,
@@ -68,7 +50,7 @@ def comment_reply(request, uuid):
 @login_required
 @require_POST
 def comment_edit_view(request, uuid):
-    comment = _get_comment_for_user(request, uuid, _may_change)
+    comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
     return _save(
         request,
         comment.passage,
@@ -79,7 +61,7 @@ def comment_edit_view(request, uuid):
 @login_required
 @require_POST
 def comment_delete_view(request, uuid):
-    comment = _get_comment_for_user(request, uuid, _may_change)
+    comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
     comment_delete(comment=comment)
     return render_panel(request, comment.passage)
 
@@ -87,6 +69,6 @@ def comment_delete_view(request, uuid):
 @login_required
 @require_POST
 def comment_resolve(request, uuid):
-    comment = _get_comment_for_user(request, uuid, _may_annotate)
+    comment = get_passage_item_for_user(request, Comment.objects, uuid)
     comment_set_resolved(comment=comment, resolved=request.POST.get("resolved") != "0")
     return render_panel(request, comment.passage)

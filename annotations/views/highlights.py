@@ -1,14 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import HighlightForm
-from ..models import Highlight, Passage
+from ..models import Highlight
 from ..services import ServiceError, highlight_create
 from .passages import error_text, render_panel
-from .scoping import get_passage_for_user
+from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
 @login_required
@@ -36,14 +34,6 @@ def highlight_create_view(request, uuid):
 @login_required
 @require_POST
 def highlight_delete(request, uuid):
-    highlight = get_object_or_404(
-        Highlight.objects.filter(passage__in=Passage.objects.visible_to(request.user)).select_related(
-            "passage__report__workspace"
-        ),
-        uuid=uuid,
-    )
-    passage = highlight.passage
-    if not permissions.can_change_item(request.user, passage.report.workspace, highlight.created_by_id):
-        raise PermissionDenied
+    highlight = get_passage_item_for_user(request, Highlight.objects, uuid, owner_field="created_by_id")
     highlight.delete()
-    return render_panel(request, passage)
+    return render_panel(request, highlight.passage)

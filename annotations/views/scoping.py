@@ -29,6 +29,23 @@ def get_passage_for_user(request, uuid, check=permissions.can_read):
     return passage
 
 
+def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
+    """A comment, highlight or source link of a passage the user can see. With `owner_field`, the
+    user must be allowed to change that owner's item; without, to annotate in the workspace."""
+    item = get_object_or_404(
+        queryset.filter(passage__in=Passage.objects.visible_to(request.user)).select_related(
+            "passage__report__workspace", "passage__section"
+        ),
+        uuid=uuid,
+    )
+    workspace = item.passage.report.workspace
+    if owner_field is None:
+        require(permissions.can_annotate, request.user, workspace)
+    elif not permissions.can_change_item(request.user, workspace, getattr(item, owner_field)):
+        raise PermissionDenied
+    return item
+
+
 def roles_context(user, workspace):
     return {
         "workspace": workspace,

@@ -1,14 +1,13 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ValidationError
 from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import SourceLinkForm
-from ..models import Passage, SourceLink
+from ..models import SourceLink
 from ..services import source_get_or_create, source_link_create
 from .passages import error_text, render_panel
-from .scoping import get_passage_for_user
+from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
 @login_required
@@ -41,13 +40,6 @@ def source_link_create_view(request, uuid):
 @login_required
 @require_POST
 def source_link_delete(request, uuid):
-    link = get_object_or_404(
-        SourceLink.objects.filter(passage__in=Passage.objects.visible_to(request.user)).select_related(
-            "passage__report__workspace"
-        ),
-        uuid=uuid,
-    )
-    if not permissions.can_change_item(request.user, link.passage.report.workspace, link.added_by_id):
-        raise PermissionDenied
+    link = get_passage_item_for_user(request, SourceLink.objects, uuid, owner_field="added_by_id")
     link.delete()
     return render_panel(request, link.passage)
