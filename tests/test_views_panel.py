@@ -356,3 +356,20 @@ def test_panel_query_count_does_not_grow_with_the_report(
     with django_assert_max_num_queries(30):
         htmx_post(client, "passage-tag-add", passage, {"name": "Energy"})
     assert Passage.objects.filter(report=report).count() == size
+
+
+def test_malformed_or_foreign_highlight_ids_are_404(client, annotator, passage, workspace):
+    other = make_annotated_report(workspace, annotator, passages=3, title="Other").passages.get(order=1)
+    foreign = other.highlights.first()
+    client.force_login(annotator)
+    for value in ["not-a-uuid", str(foreign.uuid)]:
+        assert client.get(url("passage-panel", passage), {"highlight": value}).status_code == 404
+        assert htmx_post(client, "comment-create", passage, {"body": "x", "highlight": value}).status_code == 404
+
+
+def test_a_comment_can_start_a_thread_on_a_highlight(client, annotator, passage):
+    highlight = passage.highlights.first()
+    client.force_login(annotator)
+    assert f'name="highlight" value="{highlight.uuid}"' in client.get(url("passage-panel", passage)).content.decode()
+    htmx_post(client, "comment-create", passage, {"body": "On the span", "highlight": str(highlight.uuid)})
+    assert Comment.objects.get(body="On the span").highlight == highlight

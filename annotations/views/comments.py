@@ -1,13 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import CommentForm
-from ..models import Comment, Highlight
+from ..models import Comment
 from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
 from .passages import error_text, render_panel
-from .scoping import get_passage_for_user, get_passage_item_for_user
+from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
 
 
 def _save(request, passage, write):
@@ -27,7 +26,7 @@ def comment_create_view(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     highlight = None
     if request.POST.get("highlight"):
-        highlight = get_object_or_404(Highlight, passage=passage, uuid=request.POST["highlight"])
+        highlight = get_highlight_of(passage, request.POST["highlight"])
     return _save(
         request,
         passage,

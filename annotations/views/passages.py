@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import SourceLinkForm, StatusForm, TagAddForm
-from ..models import Comment, Highlight, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
+from ..models import Comment, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..reading import note_finder
 from ..services import ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
-from .scoping import get_passage_for_user, roles_context
+from .scoping import get_highlight_of, get_passage_for_user, roles_context
 
 
 def panel_context(request, passage, *, error=None, selected_highlight=None):
@@ -96,7 +96,7 @@ def passage_panel(request, uuid):
     passage = get_passage_for_user(request, uuid)
     selected = None
     if request.GET.get("highlight"):
-        selected = get_object_or_404(Highlight, passage=passage, uuid=request.GET["highlight"])
+        selected = get_highlight_of(passage, request.GET["highlight"])
     return render(
         request,
         "annotations/partials/_passage_panel.html",

@@ -1,11 +1,14 @@
 """Scoping shared by every area: records are looked up only among those the user may see (a
 foreign uuid is a 404, never a 403), then the role the action needs is checked (403)."""
 
+import uuid
+
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .. import permissions
-from ..models import Passage, Report, Workspace
+from ..models import Highlight, Passage, Report, Workspace
 
 
 def require(check, user, workspace):
@@ -44,6 +47,14 @@ def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
     elif not permissions.can_change_item(request.user, workspace, getattr(item, owner_field)):
         raise PermissionDenied
     return item
+
+
+def get_highlight_of(passage, value):
+    """The passage's highlight with uuid `value` (a request parameter): 404 if malformed or foreign."""
+    try:
+        return get_object_or_404(Highlight, passage=passage, uuid=uuid.UUID(str(value)))
+    except ValueError:
+        raise Http404("No such highlight.") from None
 
 
 def roles_context(user, workspace):
