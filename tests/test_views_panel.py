@@ -351,8 +351,15 @@ def test_panel_query_count_does_not_grow_with_the_report(
     report = make_annotated_report(workspace, annotator, passages=size, title=f"R{size}")
     passage = report.passages.get(order=1)
     client.force_login(annotator)
+    for i in range(size // 10):
+        services.comment_create(passage=passage, author=annotator, body=f"Comment {i}")
     with django_assert_max_num_queries(14):
         client.get(url("passage-panel", passage))
+    with django_assert_max_num_queries(16):
+        client.get(url("passage-detail", passage))
+    with django_assert_max_num_queries(8):
+        response = client.get(url("passage-history", passage))
+    assert len(response.context["entries"]) >= size // 10
     with django_assert_max_num_queries(30):
         htmx_post(client, "passage-tag-add", passage, {"name": "Energy"})
     assert Passage.objects.filter(report=report).count() == size
