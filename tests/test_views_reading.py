@@ -240,3 +240,10 @@ def test_a_link_to_a_passage_opens_the_chunk_that_holds_it(client, viewer, works
 def test_favicon_redirects_to_the_static_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("annotations/favicon.svg")
+
+
+def test_empty_reports_and_empty_results_say_so(client, viewer, workspace):
+    report = make_report(workspace, passages=0)
+    client.force_login(viewer)
+    assert b"This report has no passages." in client.get(read_url(report)).content
+    assert b"No passage matches these filters." in client.get(read_url(report, q="x")).content
