@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
@@ -265,6 +266,9 @@ class Report(ByUuidMixin, models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("annotations:report-read", args=[self.uuid])
+
 
 class SectionManager(models.Manager):
     def get_by_natural_key(self, report_uuid, order):
@@ -385,6 +389,10 @@ class Passage(ByUuidMixin, models.Model):
     def __str__(self):
         prefix = f"{self.label} " if self.label else ""
         return f"{prefix}{self.text[:80]}"
+
+    def get_absolute_url(self):
+        # ?at= makes the reading view open the chunk of a long report that holds the passage.
+        return reverse("annotations:report-read", args=[self.report.uuid]) + f"?at={self.uuid}#p-{self.uuid}"
 
 
 class Highlight(ByUuidMixin, models.Model):

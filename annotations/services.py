@@ -15,7 +15,9 @@ from django.utils import timezone
 from .models import (
     Comment,
     Highlight,
+    Membership,
     Passage,
+    Role,
     Source,
     SourceLink,
     Tag,
@@ -339,3 +341,37 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
         tag.delete()
         deleted.append(tag.name)
     return deleted
+
+
+# --- Workspace members ----------------------------------------------------------------------
+
+
+def _keep_a_curator(workspace, leaving_user) -> None:
+    others = workspace.memberships.filter(role=Role.CURATOR).exclude(user=leaving_user)
+    if not others.exists():
+        raise ServiceError("A workspace needs at least one curator: make someone else a curator first.")
+
+
+@transaction.atomic
+def membership_set_role(*, workspace, user, role: str) -> Membership:
+    """Add `user` to the workspace with `role`, or change their role; the last curator stays one."""
+    if role not in Role.values:
+        raise ServiceError(f"Unknown role {role!r}.")
+    membership = Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    if membership is None:
+        return Membership.objects.create(workspace=workspace, user=user, role=role)
+    if membership.role == Role.CURATOR and role != Role.CURATOR:
+        _keep_a_curator(workspace, user)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, workspace, user) -> None:
+    membership = Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    if membership is None:
+        return
+    if membership.role == Role.CURATOR:
+        _keep_a_curator(workspace, user)
+    membership.delete()

@@ -194,3 +194,42 @@ def staff_outsider(outsider):
     outsider.is_staff = True
     outsider.save(update_fields=["is_staff"])
     return outsider
+
+
+def make_annotated_report(workspace, author, passages=20, title="An annotated report"):
+    """A report with two sections, a footnote and its note, tags, an overlapping pair of
+    highlights, a comment thread with a reply and a source link on the first passage."""
+    from annotations import services
+
+    report = Report.objects.create(workspace=workspace, title=title, slug=f"annotated-{Report.objects.count() + 1}")
+    intro = Section.objects.create(report=report, order=1, title="Introduction")
+    notes = Section.objects.create(report=report, order=2, title="Notes", level=2)
+    Passage.objects.bulk_create(
+        [
+            Passage(
+                report=report,
+                section=intro,
+                order=i,
+                label=f"{i}." if i % 5 == 0 else "",
+                text=f"Passage {i}: China's 上海合作组织 role 🚀 in Центральная Азия and the SCO.",
+                footnotes=["1"] if i == 1 else [],
+            )
+            for i in range(1, passages)
+        ]
+        + [Passage(report=report, section=notes, order=passages, kind="note", label="1", text="The note's text.")]
+    )
+    first = report.passages.get(order=1)
+    services.passage_add_tag(passage=first, name="Security", user=author)
+    services.passage_add_tag(passage=report.passages.get(order=2), name="Energy", user=author)
+    services.highlight_create(passage=first, start=11, end=30, user=author, tags=["Security"])
+    services.highlight_create(passage=first, start=20, end=40, user=author, comment="Overlapping *span*")
+    thread = services.comment_create(passage=first, author=author, body="Is this **right**?")
+    services.comment_create(passage=first, author=author, body="Yes.", parent=thread)
+    source, _ = services.source_get_or_create(workspace=workspace, url="https://example.org/sco", title="SCO charter")
+    services.source_link_create(passage=first, source=source, user=author, footnote="1")
+    return report
+
+
+@pytest.fixture
+def reading_report(workspace, annotator):
+    return make_annotated_report(workspace, annotator)

@@ -36,7 +36,25 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    yield context.new_page()
+def page(browser, live_server):
+    """A page of a fresh browser context on live_server (relative URLs work); the test fails if
+    the browser console reports an error, such as a script the Content-Security-Policy blocked."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
     context.close()
+    assert not errors, f"errors in the browser console: {errors}"
+
+
+PASSWORD = "pw-for-tests-only"
+
+
+def log_in(page, username, password=PASSWORD):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -1,0 +1,133 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Comment, Highlight, Passage, Source, SourceLink, TaggedPassage
+
+
+class PassageFilterForm(forms.Form):
+    """The reading view's filters; they live in the query string so a filtered view can be shared."""
+
+    tag = forms.CharField(required=False, label="Tag")
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *Passage.Status.choices],
+        widget=forms.Select(attrs={"id": "filter-status"}),
+    )
+    open = forms.BooleanField(required=False, label="Has open comments")
+    by = forms.CharField(required=False, label="Annotated by")
+    q = forms.CharField(required=False, label="Text contains", max_length=200)
+    # A section's order, or "none" for the passages before the report's first heading.
+    section = forms.RegexField(regex=r"^(none|\d{1,6})$", required=False, widget=forms.HiddenInput)
+
+    FIELDS = ("status", "open", "by", "q", "section")
+
+    def __init__(self, data, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # Several tags may be chosen (?tag=a&tag=b): each one must be present.
+        self.tags = [t.strip() for t in data.getlist("tag") if t.strip()] if hasattr(data, "getlist") else []
+        self.is_valid()
+
+    @property
+    def active(self):
+        return bool(self.tags) or any(self.cleaned_data.get(name) for name in self.FIELDS)
+
+    def apply(self, passages):
+        data = self.cleaned_data
+        for name in self.tags:
+            passages = passages.filter(
+                Exists(TaggedPassage.objects.filter(content_object=OuterRef("pk"), tag__name__iexact=name))
+            )
+        if data.get("status"):
+            passages = passages.filter(status=data["status"])
+        if data.get("open"):
+            passages = passages.filter(Exists(Comment.objects.open_threads().filter(passage=OuterRef("pk"))))
+        if data.get("by"):
+            user = {"username__iexact": data["by"]}
+            passages = passages.filter(
+                Exists(TaggedPassage.objects.filter(content_object=OuterRef("pk"), added_by__in=_users(**user)))
+                | Exists(Comment.objects.live().filter(passage=OuterRef("pk"), author__in=_users(**user)))
+                | Exists(Highlight.objects.filter(passage=OuterRef("pk"), created_by__in=_users(**user)))
+                | Exists(SourceLink.objects.filter(passage=OuterRef("pk"), added_by__in=_users(**user)))
+            )
+        if data.get("q"):
+            passages = passages.filter(Q(text__icontains=data["q"]) | Q(label__iexact=data["q"]))
+        if data.get("section") == "none":
+            passages = passages.filter(section__isnull=True)
+        elif data.get("section"):
+            passages = passages.filter(section__order=int(data["section"]))
+        return passages
+
+    def query_items(self):
+        """(name, value) pairs of the active filters, for links that keep them."""
+        items = [("tag", t) for t in self.tags]
+        for name in self.FIELDS:
+            value = self.cleaned_data.get(name)
+            if value not in (None, "", False):
+                items.append((name, "1" if value is True else str(value)))
+        return items
+
+
+def _users(**lookup):
+    return get_user_model().objects.filter(**lookup).values("pk")
+
+
+class TagAddForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Add a tag")
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Passage.Status.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment (Markdown)")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class HighlightForm(forms.Form):
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated tag names.")
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def tag_names(self):
+        return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+
+
+class SourceLinkForm(forms.Form):
+    """Link an existing workspace source, or describe a new one by its URL."""
+
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.none(), required=False, to_field_name="uuid", label="Existing source"
+    )
+    url = forms.URLField(required=False, max_length=1000, label="Or a new source: URL", assume_scheme="https")
+    title = forms.CharField(required=False, max_length=500)
+    authors = forms.CharField(required=False, max_length=500)
+    publisher = forms.CharField(required=False, max_length=300)
+    published_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.OTHER)
+    relation = forms.ChoiceField(choices=SourceLink.Relation.choices, initial=SourceLink.Relation.CITES)
+    footnote = forms.CharField(required=False, max_length=20, label="Footnote marker")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.filter(workspace=workspace).only("uuid", "title", "url")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("source") and not data.get("url"):
+            raise forms.ValidationError("Pick an existing source or give the URL of a new one.")
+        if not data.get("source") and not data.get("title"):
+            self.add_error("title", "A new source needs a title.")
+        return data
+
+    def new_source_fields(self):
+        return {name: self.cleaned_data[name] for name in ("title", "authors", "publisher", "published_on", "kind")}
+
+
+class ReportUploadForm(forms.Form):
+    file = forms.FileField(label="Report file (.txt, .md, .html, .pdf)")
+    title = forms.CharField(required=False, max_length=500, label="Title (optional)")

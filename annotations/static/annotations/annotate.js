@@ -1,0 +1,265 @@
+// The workbench's only script: passage focus, text selection -> highlight offsets, footnotes
+// and keyboard shortcuts. No inline scripts anywhere (CSP); htmx does the requests.
+(function () {
+  "use strict";
+
+  var panel = function () { return document.getElementById("panel"); };
+  var current = null; // uuid of the passage the reader is on
+  var pendingHighlight = null; // {passage, start, end, text} waiting for its panel
+
+  // Browsers measure text in UTF-16 code units; the server stores Unicode code points.
+  // This is the one place that converts: the code points from the start of `container`
+  // up to the boundary (node, offset).
+  function codePointOffset(container, node, offset) {
+    var range = document.createRange();
+    range.selectNodeContents(container);
+    range.setEnd(node, offset);
+    return Array.from(range.toString()).length;
+  }
+
+  function passageOf(node) {
+    var el = node && (node.nodeType === 1 ? node : node.parentElement);
+    return el ? el.closest("[data-passage]") : null;
+  }
+
+  // The current selection as code-point offsets into one passage's text, or null.
+  function selectionSpan() {
+    var sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    var range = sel.getRangeAt(0);
+    var passage = passageOf(range.startContainer);
+    if (!passage) return null;
+    var text = passage.querySelector(".passage-text");
+    if (!text) return null;
+    var start = text.contains(range.startContainer) ? codePointOffset(text, range.startContainer, range.startOffset) : 0;
+    var total = Array.from(text.textContent).length;
+    var end = text.contains(range.endContainer) ? codePointOffset(text, range.endContainer, range.endOffset) : total;
+    if (end <= start) return null;
+    var quote = Array.from(text.textContent).slice(start, end).join("");
+    if (!quote.trim()) return null;
+    return { passage: passage.dataset.passage, start: start, end: end, text: quote };
+  }
+
+  function article(uuid) { return document.getElementById("p-" + uuid); }
+
+  function setCurrent(uuid, scroll) {
+    document.querySelectorAll(".passage.current").forEach(function (el) {
+      el.classList.remove("current");
+      el.removeAttribute("aria-current");
+    });
+    current = uuid;
+    var el = uuid && article(uuid);
+    if (!el) return;
+    el.classList.add("current");
+    el.setAttribute("aria-current", "true");
+    if (scroll) {
+      el.scrollIntoView({ block: "center" });
+      el.focus({ preventScroll: true });
+    }
+  }
+
+  function panelPassage() {
+    var inner = panel() && panel().querySelector("[data-panel-passage]");
+    return inner ? inner.dataset.panelPassage : null;
+  }
+
+  // Load a passage's panel (unless it is already showing); resolves when it is in place.
+  function openPanel(uuid, highlight) {
+    var el = article(uuid);
+    if (!el || !panel() || !window.htmx) return Promise.resolve();
+    if (panelPassage() === uuid && !highlight) return Promise.resolve();
+    var url = el.dataset.panelUrl + (highlight ? "?highlight=" + encodeURIComponent(highlight) : "");
+    return window.htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML" });
+  }
+
+  function focusInPanel(selector) {
+    var target = panel() && panel().querySelector(selector);
+    if (!target) return;
+    var details = target.closest("details");
+    if (details) details.open = true;
+    target.focus();
+  }
+
+  function fillHighlightForm() {
+    if (!pendingHighlight || panelPassage() !== pendingHighlight.passage) return;
+    var form = document.getElementById("highlight-form");
+    if (!form) return;
+    form.elements.start.value = pendingHighlight.start;
+    form.elements.end.value = pendingHighlight.end;
+    form.querySelector("[data-highlight-preview]").textContent = pendingHighlight.text;
+    form.hidden = false;
+    pendingHighlight = null;
+    form.elements.tags.focus();
+  }
+
+  function highlightSelection() {
+    var span = selectionSpan();
+    if (!span) return;
+    pendingHighlight = span;
+    hideToolbar();
+    setCurrent(span.passage, false);
+    openPanel(span.passage).then(fillHighlightForm);
+  }
+
+  // Selection toolbar, shown next to a selection inside a passage.
+  function toolbar() { return document.getElementById("selection-toolbar"); }
+  function hideToolbar() { if (toolbar()) toolbar().hidden = true; }
+  function showToolbar() {
+    var bar = toolbar();
+    var span = bar && selectionSpan();
+    if (!span) { hideToolbar(); return; }
+    var rect = window.getSelection().getRangeAt(0).getBoundingClientRect();
+    bar.hidden = false;
+    bar.style.left = Math.max(8, rect.left + window.scrollX) + "px";
+    bar.style.top = (rect.top + window.scrollY - bar.offsetHeight - 8) + "px";
+  }
+
+  function passages() { return Array.prototype.slice.call(document.querySelectorAll("[data-passage]")); }
+
+  function move(step) {
+    var all = passages();
+    if (!all.length) return;
+    var index = all.findIndex(function (el) { return el.dataset.passage === current; });
+    var next = all[Math.min(all.length - 1, Math.max(0, index < 0 ? 0 : index + step))];
+    setCurrent(next.dataset.passage, true);
+  }
+
+  function withCurrentPanel(then) {
+    if (!current) {
+      var first = passages()[0];
+      if (!first) return;
+      setCurrent(first.dataset.passage, true);
+    }
+    openPanel(current).then(then);
+  }
+
+  document.addEventListener("click", function (event) {
+    var t = event.target;
+    if (t.closest("[data-shortcuts-open]")) { document.getElementById("shortcuts").showModal(); return; }
+    if (t.closest("[data-highlight-selection]")) { highlightSelection(); return; }
+    if (t.closest("[data-panel-close]")) { closePanel(); return; }
+    if (t.closest("[data-highlight-cancel]")) { document.getElementById("highlight-form").hidden = true; return; }
+    var goto = t.closest("[data-goto-passage]");
+    if (goto && article(goto.dataset.gotoPassage)) {
+      event.preventDefault();
+      setCurrent(goto.dataset.gotoPassage, true);
+      return;
+    }
+    var fn = t.closest(".fn-ref");
+    if (fn) {
+      event.preventDefault();
+      fn.parentElement.classList.toggle("open");
+      return;
+    }
+    var el = passageOf(t);
+    if (el && t.closest(".open-panel")) { setCurrent(el.dataset.passage, false); return; } // htmx loads it
+    var mark = t.closest("mark.hl");
+    if (mark && el && !window.getSelection().toString()) {
+      setCurrent(el.dataset.passage, false);
+      openPanel(el.dataset.passage, mark.dataset.highlights.split(" ")[0]);
+      return;
+    }
+    if (el && !t.closest("a, button, input, textarea, select, summary") && !window.getSelection().toString()) {
+      setCurrent(el.dataset.passage, false);
+      openPanel(el.dataset.passage);
+    }
+  });
+
+  // A link to #p-<uuid> of a long report may point past the passages loaded so far: ask the
+  // server for the chunk that holds it.
+  var wanted = /^#p-([0-9a-f-]{36})$/.exec(window.location.hash);
+  if (wanted && document.getElementById("passages") && !article(wanted[1])) {
+    var params = new URLSearchParams(window.location.search);
+    if (!params.has("at")) {
+      params.delete("offset");
+      params.set("at", wanted[1]);
+      window.location.replace(window.location.pathname + "?" + params.toString() + window.location.hash);
+    }
+  }
+
+  document.addEventListener("mouseup", function () { window.setTimeout(showToolbar, 0); });
+  document.addEventListener("selectionchange", function () {
+    if (!window.getSelection() || window.getSelection().isCollapsed) hideToolbar();
+  });
+
+  function closePanel() {
+    var p = panel();
+    if (!p) return;
+    var empty = document.getElementById("panel-empty-template");
+    p.innerHTML = empty ? empty.innerHTML : "";
+    if (current && article(current)) article(current).focus({ preventScroll: true });
+  }
+
+  var keys = {
+    j: function () { move(1); },
+    k: function () { move(-1); },
+    o: function () { withCurrentPanel(function () { focusInPanel("#panel-title"); }); },
+    Enter: function () { withCurrentPanel(function () { focusInPanel("#panel-title"); }); },
+    t: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=t]"); }); },
+    c: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=c]"); }); },
+    s: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=s]"); }); },
+    h: highlightSelection,
+    a: function () {
+      withCurrentPanel(function () {
+        var approve = panel().querySelector("[data-approve]");
+        if (approve) approve.click();
+      });
+    },
+    "?": function () { document.getElementById("shortcuts").showModal(); },
+    Escape: closePanel,
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form && event.target.tagName === "TEXTAREA") {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var t = event.target;
+    if (t.closest && t.closest("input, textarea, select, [contenteditable], dialog")) {
+      if (event.key === "Escape" && t.closest("#panel")) { t.blur(); closePanel(); }
+      return;
+    }
+    if (event.key === "Enter" && t.closest && t.closest("a, button, summary")) return;
+    var action = keys[event.key];
+    if (!action || !document.getElementById("passages")) {
+      if (event.key === "?") document.getElementById("shortcuts").showModal();
+      return;
+    }
+    event.preventDefault();
+    action();
+  });
+
+  // htmx swaps passages out of band after a change: keep the reader's place marked.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (current && article(current)) {
+      article(current).classList.add("current");
+      article(current).setAttribute("aria-current", "true");
+    }
+    fillHighlightForm();
+    var selected = panel() && panel().querySelector(".highlight-item.selected");
+    if (selected) selected.scrollIntoView({ block: "nearest" });
+  });
+
+  // htmx leaves the page as it was when a request fails: say why, where the reader is looking.
+  var FAILURES = {
+    403: "You are not allowed to do that in this workspace.",
+    404: "This item no longer exists, or you cannot see it.",
+  };
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    showProblem(FAILURES[status] || "Something went wrong on the server (" + status + "). Try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("The server cannot be reached. Check your connection and try again.");
+  });
+  function showProblem(text) {
+    var box = panel() || document.getElementById("main");
+    var note = document.createElement("p");
+    note.className = "error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    box.prepend(note);
+  }
+})();

@@ -1,0 +1,53 @@
+import re
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from annotations.markdown import render_markdown
+from annotations.reading import split_segments
+
+register = template.Library()
+
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@register.filter
+def markdown(source):
+    return render_markdown(source)
+
+
+@register.filter
+def chip_style(color):
+    """Background in the tag's colour with black or white text, whichever reads better."""
+    if not HEX_COLOR.match(color or ""):
+        color = "#6b7280"
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255
+    return f"background:{color};color:{'#111827' if luminance > 0.6 else '#ffffff'}"
+
+
+@register.simple_tag
+def passage_text(passage):
+    """The passage text with <mark>s for its highlights. No whitespace may be added inside the
+    element: annotate.js measures selections against passage.text character for character."""
+    parts = []
+    for segment in split_segments(passage.text, passage.highlights.all()):
+        if not segment.highlights:
+            parts.append(conditional_escape(segment.text))
+            continue
+        depth = min(len(segment.highlights), 3)
+        parts.append(
+            format_html(
+                '<mark class="hl hl-depth-{}" data-highlights="{}" title="{}">{}</mark>',
+                depth,
+                " ".join(str(h.uuid) for h in segment.highlights),
+                "Highlight: " + ", ".join(t.tag.name for h in segment.highlights for t in h.tag_links.all())
+                if any(h.tag_links.all() for h in segment.highlights)
+                else "Highlight",
+                segment.text,
+            )
+        )
+    return format_html(
+        '<span class="passage-text" data-passage-text="{}">{}</span>', passage.uuid, mark_safe("".join(parts))
+    )

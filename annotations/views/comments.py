@@ -1,0 +1,73 @@
+from django.contrib.auth.decorators import login_required
+from django.views.decorators.http import require_POST
+
+from .. import permissions
+from ..forms import CommentForm
+from ..models import Comment
+from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
+from .passages import error_text, render_panel
+from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
+
+
+def _save(request, passage, write):
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render_panel(request, passage, error="A comment cannot be empty.")
+    try:
+        write(form.cleaned_data)
+    except ServiceError as exc:
+        return render_panel(request, passage, error=error_text(exc))
+    return render_panel(request, passage)
+
+
+@login_required
+@require_POST
+def comment_create_view(request, uuid):
+    passage = get_passage_for_user(request, uuid, permissions.can_annotate)
+    highlight = None
+    if request.POST.get("highlight"):
+        highlight = get_highlight_of(passage, request.POST["highlight"])
+    return _save(
+        request,
+        passage,
+        lambda data: comment_create(passage=passage, author=request.user, body=data["body"], highlight=highlight),
+    )
+
+
+@login_required
+@require_POST
+def comment_reply(request, uuid):
+    parent = get_passage_item_for_user(request, Comment.objects, uuid)
+    passage = parent.passage
+    return _save(
+        request,
+        passage,
+        lambda data: comment_create(passage=passage, author=request.user, body=data["body"], parent=parent),
+    )
+
+
+@login_required
+@require_POST
+def comment_edit_view(request, uuid):
+    comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
+    return _save(
+        request,
+        comment.passage,
+        lambda data: comment_edit(comment=comment, body=data["body"], expected_version=data.get("version")),
+    )
+
+
+@login_required
+@require_POST
+def comment_delete_view(request, uuid):
+    comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
+    comment_delete(comment=comment)
+    return render_panel(request, comment.passage)
+
+
+@login_required
+@require_POST
+def comment_resolve(request, uuid):
+    comment = get_passage_item_for_user(request, Comment.objects, uuid)
+    comment_set_resolved(comment=comment, resolved=request.POST.get("resolved") != "0")
+    return render_panel(request, comment.passage)
