@@ -223,6 +223,8 @@ def reading_view():
         "server_time": summary(timings),
         "sql_queries": len(queries),
         "response_bytes": len(response.content),
+        # The reading view sends the first chunk of passages; the rest load as the reader scrolls.
+        "passages_in_first_response": response.content.decode().count('id="p-'),
     }
 
 
