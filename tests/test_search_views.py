@@ -22,7 +22,7 @@ def test_search_page_shows_marked_results_linking_to_the_passage(client, viewer,
     assert "3 matches" in body
     assert body.count("<mark>Xinjiang</mark>") == 3
     for passage in report.passages.all():
-        assert f"#p-{passage.uuid}" in body
+        assert f'href="{passage.get_absolute_url()}"' in body
 
 
 def test_search_page_hides_other_workspaces(client, outsider, report):
