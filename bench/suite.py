@@ -101,17 +101,16 @@ def summary(samples):
 
 def manage(*args, env=None):
     """Run a manage.py command in a fresh process: (seconds, peak RSS in MB, stdout)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as rss:
+        command = [sys.executable, "bench/peak_rss.py", rss.name, sys.executable, "manage.py", *args]
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=err)
-        _pid, status, usage = os.wait4(process.pid, 0)
+        returncode = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=err).returncode
         elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if process.returncode:
+        if returncode:
+            err.seek(0)
             raise RuntimeError(f"manage.py {' '.join(args)} failed: {err.read().decode()[-2000:]}")
-        return elapsed, round(usage.ru_maxrss / 1024, 1), out.read().decode()
+        out.seek(0)
+        return elapsed, round(int(Path(rss.name).read_text()) / 1024, 1), out.read().decode()
 
 
 def has_command(name):
