@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from annotations import links
 from annotations.markdown import render_markdown
 from annotations.reading import split_segments
 
@@ -51,3 +52,9 @@ def passage_text(passage):
     return format_html(
         '<span class="passage-text" data-passage-text="{}">{}</span>', passage.uuid, mark_safe("".join(parts))
     )
+
+
+@register.simple_tag
+def uuid_url(name, uuid):
+    """`{% url name uuid %}` for uuid-only URLs, without a reverse() per record (see links.py)."""
+    return links.uuid_url(name, uuid)
