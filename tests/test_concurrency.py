@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 
 from annotations import services
-from annotations.models import Passage, Tag, TaggedPassage
+from annotations.demo import SEED_REPORT
+from annotations.importing.load import import_report_file
+from annotations.models import Comment, Passage, Report, Tag, TaggedPassage
 from tests.conftest import make_member, make_report
 
 pytestmark = [
@@ -64,3 +66,34 @@ def test_concurrent_status_changes_with_the_same_version_one_wins_one_conflicts(
     assert sorted(outcomes) in (["approved", "conflict"], ["conflict", "flagged"])
     passage = Passage.objects.get(pk=passage.pk)
     assert passage.version == 2 and passage.status in outcomes
+
+
+def test_importing_a_report_while_others_annotate_another_one(workspace, other_workspace, curator):
+    annotated = make_report(workspace, passages=5)
+    passages = list(annotated.passages.order_by("order"))
+    users = [make_member(workspace, f"annotator{i}", "annotator") for i in range(4)]
+    imported = threading.Event()
+    done = {user.pk: 0 for user in users}
+
+    def import_seed():
+        try:
+            import_report_file(SEED_REPORT, workspace=workspace, imported_by=curator)
+        finally:
+            imported.set()
+
+    def annotate(user):
+        # Keep writing until the import has finished, so every write overlaps it.
+        while not imported.is_set() or done[user.pk] < 5:
+            passage = passages[done[user.pk] % len(passages)]
+            services.passage_add_tag(passage=passage, name=f"theme {user.username} {done[user.pk]}", user=user)
+            services.comment_create(passage=passage, author=user, body=f"note {done[user.pk]}")
+            done[user.pk] += 1
+
+    run_together([import_seed] + [lambda u=u: annotate(u) for u in users])
+    seed = Report.objects.exclude(pk=annotated.pk).get(workspace=workspace)
+    alone = import_report_file(SEED_REPORT, workspace=other_workspace).report  # the same file, undisturbed
+    assert list(seed.passages.order_by("order").values_list("order", "text")) == list(alone.passages.order_by("order").values_list("order", "text"))
+    for user in users:
+        assert TaggedPassage.objects.filter(added_by=user, content_object__report=annotated).count() == done[user.pk]
+        assert Comment.objects.filter(author=user, passage__report=annotated).count() == done[user.pk]
+    assert not TaggedPassage.objects.filter(content_object__report=seed).exists()
