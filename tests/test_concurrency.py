@@ -92,7 +92,9 @@ def test_importing_a_report_while_others_annotate_another_one(workspace, other_w
     run_together([import_seed] + [lambda u=u: annotate(u) for u in users])
     seed = Report.objects.exclude(pk=annotated.pk).get(workspace=workspace)
     alone = import_report_file(SEED_REPORT, workspace=other_workspace).report  # the same file, undisturbed
-    assert list(seed.passages.order_by("order").values_list("order", "text")) == list(alone.passages.order_by("order").values_list("order", "text"))
+    assert list(seed.passages.order_by("order").values_list("order", "text")) == list(
+        alone.passages.order_by("order").values_list("order", "text")
+    )
     for user in users:
         assert TaggedPassage.objects.filter(added_by=user, content_object__report=annotated).count() == done[user.pk]
         assert Comment.objects.filter(author=user, passage__report=annotated).count() == done[user.pk]
