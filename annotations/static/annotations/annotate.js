@@ -255,6 +255,7 @@
   var FAILURES = {
     403: "You are not allowed to do that in this workspace.",
     404: "This item no longer exists, or you cannot see it.",
+    503: "The database is unavailable for a moment. Nothing was saved; try again in a few seconds.",
   };
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
