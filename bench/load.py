@@ -347,6 +347,9 @@ def fault_summary(log, window, stop_at):
     outside = [e for e in failed if e not in inside]
     return {
         "restart_command_s": round(up_at - down_from, 2),
+        "requests_failing_for_s": round(max(e[2] + e[3] for e in failed) - min(e[2] for e in failed), 2)
+        if failed
+        else 0,
         "restart_returncode": window["returncode"],
         "failures_during_outage": dict(Counter(str(e[1]) for e in inside)),
         "failures_outside_outage": dict(Counter(str(e[1]) for e in outside)),
