@@ -112,7 +112,9 @@ def prepare(args):
 
 
 def verify(writes):
-    """Look every acknowledged write up in the database; returns the ones that are missing."""
+    """Look every acknowledged write up in the database. Returns the missing ones, the duplicated
+    ones, and how many comments and source links were saved although the client got no
+    acknowledgement (a request that failed after its commit: not wrong, but worth knowing)."""
     from django.db import connection
 
     from annotations.models import Comment, SourceLink, TaggedPassage
@@ -147,7 +149,9 @@ def verify(writes):
             found = key in links
         if not found:
             lost.append(write)
-    return lost, duplicated
+    acknowledged = Counter(w["kind"] for w in writes)
+    unacknowledged = sum(comments.values()) - acknowledged["comment"] + len(links) - acknowledged["source"]
+    return lost, duplicated, unacknowledged
 
 
 # --- The server --------------------------------------------------------------------------------
@@ -387,7 +391,7 @@ def main():
                 thread.join()
         finally:
             stop_server(server)
-    lost, duplicated = verify(writes)
+    lost, duplicated, unacknowledged = verify(writes)
     result = {
         "config": {
             "users": args.users,
@@ -405,6 +409,7 @@ def main():
             "lost": len(lost),
             "lost_examples": lost[:5],
             "duplicated": len(duplicated),
+            "saved_without_acknowledgement": unacknowledged,
         },
         "server_log": str(server_log),
     }
