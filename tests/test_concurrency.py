@@ -9,7 +9,7 @@ from django.db import connection
 from annotations import services
 from annotations.demo import SEED_REPORT
 from annotations.importing.load import import_report_file
-from annotations.models import Comment, Passage, Report, Tag, TaggedPassage
+from annotations.models import Comment, Passage, Report, Source, SourceLink, Tag, TaggedPassage
 from tests.conftest import make_member, make_report
 
 pytestmark = [
@@ -99,3 +99,18 @@ def test_importing_a_report_while_others_annotate_another_one(workspace, other_w
         assert TaggedPassage.objects.filter(added_by=user, content_object__report=annotated).count() == done[user.pk]
         assert Comment.objects.filter(author=user, passage__report=annotated).count() == done[user.pk]
     assert not TaggedPassage.objects.filter(content_object__report=seed).exists()
+
+
+def test_two_people_linking_the_same_new_source_yield_one_source(workspace):
+    passages = list(make_report(workspace, passages=6).passages.all())
+    users = [make_member(workspace, f"linker{i}", "annotator") for i in range(6)]
+
+    def link(user, passage, url):
+        source, _ = services.source_get_or_create(workspace=workspace, url=url, title="RATS annual report")
+        services.source_link_create(passage=passage, source=source, user=user)
+
+    for attempt in range(5):
+        url = f"https://example.org/rats-annual-report-{attempt}"
+        run_together([lambda u=u, p=p, url=url: link(u, p, url) for u, p in zip(users, passages, strict=True)])
+        assert Source.objects.filter(workspace=workspace, url=url).count() == 1
+        assert SourceLink.objects.filter(source__url=url).count() == len(passages)
