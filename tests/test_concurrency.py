@@ -4,7 +4,7 @@ serialises writers, so the race cannot happen there and these tests are skipped)
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from annotations import services
 from annotations.demo import SEED_REPORT
@@ -114,3 +114,37 @@ def test_two_people_linking_the_same_new_source_yield_one_source(workspace):
         run_together([lambda u=u, p=p, url=url: link(u, p, url) for u, p in zip(users, passages, strict=True)])
         assert Source.objects.filter(workspace=workspace, url=url).count() == 1
         assert SourceLink.objects.filter(source__url=url).count() == len(passages)
+
+
+def test_linking_a_new_source_does_not_wait_for_an_import_into_the_same_workspace(workspace, curator):
+    """The importer locks its workspace row to serialise imports; that lock must not also block the
+    foreign-key check of a new source in the workspace for as long as a big report takes."""
+    outcome = []
+
+    def add_source(stage, done, total):  # called inside the import's transaction, after the lock
+        def add():
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '3s'")
+                source, _ = services.source_get_or_create(
+                    workspace=workspace, url=f"https://example.org/during-import/{done}", title="Found meanwhile"
+                )
+                outcome.append(source.title)
+            except OperationalError as exc:
+                outcome.append(str(exc))
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=add)
+        thread.start()
+        thread.join()
+
+    import_report_file(SEED_REPORT, workspace=workspace, imported_by=curator, progress=add_source)
+    assert outcome and set(outcome) == {"Found meanwhile"}
+
+
+def test_two_uploads_of_the_same_file_at_once_create_one_report(workspace, curator):
+    results = []
+    run_together([lambda: results.append(import_report_file(SEED_REPORT, workspace=workspace)) for _ in range(3)])
+    assert Report.objects.filter(workspace=workspace).count() == 1
+    assert sorted(result.created for result in results) == [False, False, True]
