@@ -259,10 +259,15 @@ def source_get_or_create(*, workspace, url: str, **fields) -> tuple[Source, bool
     """The workspace's source for this URL (compared normalized), created with `fields` if new."""
     source = Source(workspace=workspace, url=url.strip(), **fields)
     source.full_clean(exclude=["url_normalized"], validate_unique=False, validate_constraints=False)
-    existing = Source.objects.filter(workspace=workspace, url_normalized=normalize_url(source.url)).first()
+    same_url = Source.objects.filter(workspace=workspace, url_normalized=normalize_url(source.url))
+    existing = same_url.first()
     if existing:
         return existing, False
-    source.save()
+    try:
+        with transaction.atomic():
+            source.save()
+    except IntegrityError:  # someone added the same URL a moment ago: theirs is the one
+        return same_url.get(), False
     return source, True
 
 

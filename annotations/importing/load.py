@@ -63,7 +63,9 @@ def import_report_file(
     parsed = parse_report(data, filename, max_bytes=settings.REPORT_MAX_UPLOAD_BYTES, progress=page_progress)
     with transaction.atomic():
         # Serialise imports into one workspace, so two uploads of one file cannot both create it.
-        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+        # no_key: a plain FOR UPDATE would also block every new source or member of the workspace
+        # (their foreign-key check takes FOR KEY SHARE) until the import commits.
+        Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
         existing = _existing(workspace, digest) if not force_new_version else None
         if existing is not None:
             return ImportResult(report=existing, created=False, seconds=time.perf_counter() - started)

@@ -5,7 +5,7 @@ from .. import permissions
 from ..forms import CommentForm
 from ..models import Comment
 from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
-from .passages import error_text, render_panel
+from .passages import render_panel, render_refusal
 from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
 
 
@@ -16,7 +16,7 @@ def _save(request, passage, write):
     try:
         write(form.cleaned_data)
     except ServiceError as exc:
-        return render_panel(request, passage, error=error_text(exc))
+        return render_refusal(request, passage, exc)
     return render_panel(request, passage)
 
 

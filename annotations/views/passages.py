@@ -12,7 +12,7 @@ from .. import permissions
 from ..forms import SourceLinkForm, StatusForm, TagAddForm
 from ..models import Comment, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..reading import note_finder
-from ..services import ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
+from ..services import EditConflict, ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
 from .scoping import get_highlight_of, get_passage_for_user, roles_context
 
 
@@ -67,18 +67,27 @@ def reading_passage(passage):
     return fresh
 
 
-def render_panel(request, passage, **kwargs):
+def render_panel(request, passage, *, status=200, **kwargs):
     """After a change: htmx gets the panel, plus, on the reading view, the passage re-rendered out of
     band (chips and counts in the text column stay true); a plain form post goes back to the
-    passage page."""
+    passage page. A conflict (409) answers with the page itself, so the current state and the
+    message arrive together with a status that says the write was refused."""
     if not request.htmx:
+        if status == 409:
+            context = panel_context(request, passage, **kwargs)
+            return render(request, "annotations/passage_detail.html", context, status=409)
         if kwargs.get("error"):
             messages.error(request, kwargs["error"])
         return redirect("annotations:passage-detail", passage.uuid)
     context = panel_context(request, passage, **kwargs)
     on_reading_view = urlsplit(request.htmx.current_url or "").path == passage.report.get_absolute_url()
     context["reading"] = reading_passage(passage) if request.method == "POST" and on_reading_view else None
-    return render(request, "annotations/partials/_passage_panel.html", context)
+    return render(request, "annotations/partials/_passage_panel.html", context, status=status)
+
+
+def render_refusal(request, passage, exc):
+    """The panel with the service's message; an edit conflict is a 409 showing the current state."""
+    return render_panel(request, passage, error=error_text(exc), status=409 if isinstance(exc, EditConflict) else 200)
 
 
 def error_text(exc):
@@ -139,18 +148,15 @@ def passage_tag_remove(request, uuid):
 def passage_status(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_curate)
     form = StatusForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            passage = passage_set_status(
-                passage=passage, status=form.cleaned_data["status"], expected_version=form.cleaned_data["version"]
-            )
-        except ServiceError as exc:
-            error = error_text(exc)
-    else:
-        error = "Choose a status."
-    passage = get_passage_for_user(request, passage.uuid)
-    return render_panel(request, passage, error=error)
+    if not form.is_valid():
+        return render_panel(request, passage, error="Choose a status.")
+    try:
+        passage_set_status(
+            passage=passage, status=form.cleaned_data["status"], expected_version=form.cleaned_data["version"]
+        )
+    except ServiceError as exc:
+        return render_refusal(request, get_passage_for_user(request, passage.uuid), exc)
+    return render_panel(request, get_passage_for_user(request, passage.uuid))
 
 
 HISTORY_VERBS = {"+": "created", "~": "changed", "-": "deleted"}

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.views.decorators.http import require_POST
 
 from .. import permissions
@@ -21,17 +22,18 @@ def source_link_create_view(request, uuid):
         return render_panel(request, passage, error=" ".join(errors))
     data = form.cleaned_data
     try:
-        source = data["source"]
-        if source is None:
-            source, _ = source_get_or_create(workspace=workspace, url=data["url"], **form.new_source_fields())
-        source_link_create(
-            passage=passage,
-            source=source,
-            relation=data["relation"],
-            footnote=data["footnote"],
-            note=data["note"],
-            user=request.user,
-        )
+        with transaction.atomic():  # a new source is kept only together with its link
+            source = data["source"]
+            if source is None:
+                source, _ = source_get_or_create(workspace=workspace, url=data["url"], **form.new_source_fields())
+            source_link_create(
+                passage=passage,
+                source=source,
+                relation=data["relation"],
+                footnote=data["footnote"],
+                note=data["note"],
+                user=request.user,
+            )
     except ValidationError as exc:
         return render_panel(request, passage, error=error_text(exc))
     return render_panel(request, passage)

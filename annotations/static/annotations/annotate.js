@@ -242,10 +242,20 @@
     if (selected) selected.scrollIntoView({ block: "nearest" });
   });
 
+  // A 409 is an edit conflict: the server refused the write and sent the current state with the
+  // reason, which replaces the stale panel like any other answer (htmx would drop 4xx bodies).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // htmx leaves the page as it was when a request fails: say why, where the reader is looking.
   var FAILURES = {
     403: "You are not allowed to do that in this workspace.",
     404: "This item no longer exists, or you cannot see it.",
+    503: "The database is unavailable for a moment. Nothing was saved; try again in a few seconds.",
   };
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
