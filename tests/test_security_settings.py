@@ -162,3 +162,10 @@ def test_report_upload_over_the_limit_is_refused_with_a_clear_message(client, cu
     assert response.status_code == 400
     assert "big.txt: file too large: 3 KB, the limit is 1 KB" in response.content.decode()
     assert not Report.objects.exists()
+
+
+def test_the_admin_login_is_throttled_too(client, staff_curator):
+    wrong = {"username": staff_curator.username, "password": "wrong", "next": "/admin/"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("admin:login"), wrong).status_code == 200
+    assert client.post(reverse("admin:login"), wrong).status_code == 429

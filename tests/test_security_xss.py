@@ -257,3 +257,12 @@ def test_tag_names_from_the_panel_are_stored_as_text(client, annotator, report):
         client.post(reverse("annotations:passage-tag-add", args=[passage.uuid]), {"name": name})
     assert set(names) <= set(Tag.objects.values_list("name", flat=True))
     assert_pages_clean(client, [reverse("annotations:passage-detail", args=[passage.uuid]), report.get_absolute_url()])
+
+
+def test_lockout_page_shows_a_hostile_username_as_text(db, client, settings):
+    payload = "<img src=x onerror=alert(1)>"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(reverse("login"), {"username": payload, "password": "wrong"})
+    assert response.status_code == 429
+    problems, text = inspect(response.content.decode())
+    assert not problems and payload in text
