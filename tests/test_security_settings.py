@@ -22,9 +22,10 @@ PRODUCTION_ENV = {
 }
 
 
-def run_with_production_env(*args):
-    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE"}}
-    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="project.settings")
+def run_with_production_env(*args, **overrides):
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest, for the tests only.
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="project.settings", **overrides)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -57,15 +58,7 @@ def test_production_settings_are_hardened(name, expected):
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_with_production_env("manage.py", "check", SECRET_KEY="")
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
