@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _repair_search_index(using, **kwargs):
+    from .search import sqlite_fts_repair
+
+    sqlite_fts_repair(using)
 
 
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Report annotation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        post_migrate.connect(_repair_search_index, sender=self)

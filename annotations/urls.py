@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import comments, highlights, home, insights, members, passages, reports, sources, tags
+from .views import comments, highlights, home, insights, members, passages, reports, search, sources, tags
 
 app_name = "annotations"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("c/<uuid:uuid>/resolve/", comments.comment_resolve, name="comment-resolve"),
     path("h/<uuid:uuid>/delete/", highlights.highlight_delete, name="highlight-delete"),
     path("l/<uuid:uuid>/delete/", sources.source_link_delete, name="sourcelink-delete"),
+    path("search/", search.search_page, name="search"),
 ]

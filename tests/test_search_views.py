@@ -1,0 +1,94 @@
+import pytest
+from django.urls import reverse
+
+from annotations.models import Comment, Passage, Source, SourceLink
+from tests.conftest import make_report
+
+URL = reverse("annotations:search")
+
+
+def test_search_page_requires_login(client, report, settings):
+    settings.LOGIN_URL = "/admin/login/"
+    response = client.get(URL, {"q": "xinjiang"})
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def test_search_page_shows_marked_results_linking_to_the_passage(client, viewer, report):
+    client.force_login(viewer)
+    response = client.get(URL, {"q": "xinjiang"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "3 matches" in body
+    assert body.count("<mark>Xinjiang</mark>") == 3
+    for passage in report.passages.all():
+        assert f'href="{passage.get_absolute_url()}"' in body
+
+
+def test_search_page_hides_other_workspaces(client, outsider, report):
+    client.force_login(outsider)
+    body = client.get(URL, {"q": "xinjiang"}).content.decode()
+    assert "No matches." in body
+    assert str(report.passages.first().uuid) not in body
+
+
+def test_search_page_rejects_bad_filters_without_searching(client, viewer, report):
+    client.force_login(viewer)
+    response = client.get(URL, {"q": "xinjiang", "report": "not-a-uuid", "page": "0"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="alert"' in body
+    assert "<mark>" not in body
+
+
+def test_search_page_filters_by_report(client, viewer, workspace, report):
+    other = make_report(workspace, passages=2, title="Second")
+    client.force_login(viewer)
+    body = client.get(URL, {"q": "xinjiang", "report": str(other.uuid)}).content.decode()
+    assert "2 matches" in body
+
+
+def test_htmx_request_gets_only_the_results(client, viewer, report):
+    client.force_login(viewer)
+    response = client.get(URL, {"q": "xinjiang"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "<mark>Xinjiang</mark>" in body
+    assert "<html" not in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_search_page_paginates(client, viewer, workspace):
+    make_report(workspace, passages=45)
+    client.force_login(viewer)
+    first = client.get(URL, {"q": "xinjiang"}).content.decode()
+    last = client.get(URL, {"q": "xinjiang", "page": 3}).content.decode()
+    assert "page=2" in first and "Next" in first
+    assert last.count("<mark>Xinjiang</mark>") == 5 and "Next" not in last
+
+
+@pytest.mark.parametrize("passages", [2, 60])
+def test_search_page_query_count_does_not_grow(
+    client, viewer, annotator, workspace, django_assert_max_num_queries, passages
+):
+    report = make_report(workspace, passages=passages)
+    for passage in Passage.objects.filter(report=report):
+        passage.tags.add("Xinjiang", "SCO")
+        Comment.objects.create(passage=passage, author=annotator, body="More on Xinjiang here")
+    for i in range(passages):
+        source = Source.objects.create(workspace=workspace, url=f"https://example.org/{i}", title=f"Xinjiang {i}")
+        SourceLink.objects.bulk_create(SourceLink(passage=p, source=source) for p in report.passages.all()[:5])
+    client.force_login(viewer)
+    # At most: session, user; per kind a ranking and a (capped) count; the page's passages, their
+    # tags, comments, sources and their first links; the workspace, report and tag choices; the
+    # header's workspace switcher.
+    with django_assert_max_num_queries(17):
+        response = client.get(URL, {"q": "xinjiang"})
+    assert response.content.decode().count("<mark>") >= min(20, 3 * passages)
+
+
+def test_search_page_keeps_the_chosen_filters(client, viewer, workspace, report):
+    client.force_login(viewer)
+    body = client.get(URL, {"q": "xinjiang", "report": str(report.uuid), "status": "open"}).content.decode()
+    assert f'<option value="{report.uuid}" selected>{report.title}</option>' in body
+    assert '<option value="open" selected>Open</option>' in body
+    assert '<option value="" selected>All workspaces</option>' in body
