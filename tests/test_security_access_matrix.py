@@ -118,6 +118,8 @@ APP_ROWS = [
     row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       D,    D),
     row("annotations:sourcelink-delete",     GET,  "link",      L,   N,     N,    N,      N,       N,    N),
     row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       D,    D),
+    # Search covers what the user may read: the outsider searches for our passage's words in vain.
+    row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
 ]
 
 AUTH_ROWS = [
@@ -336,6 +338,8 @@ def url_args(r, records):
 
 
 def url_of(r, records):
+    if r.args == "search":
+        return reverse(r.target) + "?q=Samphire"
     if r.target == "admin/(?P<url>.*)$":
         return "/admin/no-such-page/"
     if r.target.startswith("admin/"):
@@ -417,3 +421,12 @@ def test_access_matrix(client, records, r):
                 failures.append(f"{role}: the response shows the {', '.join(leaked)}")
             transaction.set_rollback(True)
     assert not failures, f"{r}: " + "; ".join(failures)
+
+
+def test_search_shows_the_passage_to_members_only(client, records):
+    """The matrix's search row means something only if members do find the passage."""
+    url = url_of(row("annotations:search", GET, "search", *ROLES), records)
+    client.force_login(records["users"]["viewer"])
+    assert SECRETS["report"] in client.get(url).content.decode()
+    client.force_login(records["users"]["outsider"])
+    assert SECRETS["report"] not in client.get(url).content.decode()

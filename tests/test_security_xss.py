@@ -4,6 +4,7 @@ corpus may have become markup."""
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -146,6 +147,9 @@ def browser_urls(hostile):
         reverse("annotations:workspace-activity", args=[slug]),
         *(r.get_absolute_url() for r in hostile["imported"].values()),
         reverse("password_change"),
+        reverse("annotations:search") + "?q=alert",
+        reverse("annotations:search") + f"?q={quote(PAYLOADS[0])}",
+        reverse("annotations:search") + f"?q=script&workspace={slug}",
     ]
 
 

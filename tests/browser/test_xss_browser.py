@@ -72,6 +72,7 @@ def test_pages_with_hostile_text_run_no_script(page, dialogs, hostile):
         reverse("annotations:member-list", args=[workspace.slug]),
         reverse("annotations:workspace-activity", args=[workspace.slug]),
         *(r.get_absolute_url() for r in hostile["imported"].values()),
+        reverse("annotations:search") + "?q=alert",
         reverse("admin:annotations_comment_changelist"),
         reverse("admin:annotations_passage_change", args=[passage.pk]),
         reverse("admin:annotations_source_change", args=[Source.objects.filter(workspace=workspace).first().pk]),
