@@ -19,6 +19,12 @@ def markdown(source):
 
 
 @register.filter
+def minutes(duration):
+    """A timedelta in whole minutes (the login lockout's cool-off)."""
+    return max(1, round(duration.total_seconds() / 60))
+
+
+@register.filter
 def chip_style(color):
     """Background in the tag's colour with black or white text, whichever reads better."""
     if not HEX_COLOR.match(color or ""):
