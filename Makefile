@@ -21,7 +21,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 check: $(VENV)/.dev
 	$(PY) -m ruff check .
