@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Comment, Highlight, Passage, Source, SourceLink, TaggedPassage
+from .models import Comment, Highlight, Passage, Source, SourceLink, TaggedPassage, http_url_validator
 
 
 class PassageFilterForm(forms.Form):
@@ -102,7 +102,14 @@ class SourceLinkForm(forms.Form):
     source = forms.ModelChoiceField(
         queryset=Source.objects.none(), required=False, to_field_name="uuid", label="Existing source"
     )
-    url = forms.URLField(required=False, max_length=1000, label="Or a new source: URL", assume_scheme="https")
+    # The form field's own validator also takes ftp://; sources are http(s) only, as on the model.
+    url = forms.URLField(
+        required=False,
+        max_length=1000,
+        label="Or a new source: URL",
+        assume_scheme="https",
+        validators=[http_url_validator],
+    )
     title = forms.CharField(required=False, max_length=500)
     authors = forms.CharField(required=False, max_length=500)
     publisher = forms.CharField(required=False, max_length=300)

@@ -12,11 +12,12 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
+
+from .links import uuid_url
 
 http_url_validator = URLValidator(schemes=["http", "https"])
 
@@ -267,7 +268,7 @@ class Report(ByUuidMixin, models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("annotations:report-read", args=[self.uuid])
+        return uuid_url("annotations:report-read", self.uuid)
 
 
 class SectionManager(models.Manager):
@@ -392,7 +393,7 @@ class Passage(ByUuidMixin, models.Model):
 
     def get_absolute_url(self):
         # ?at= makes the reading view open the chunk of a long report that holds the passage.
-        return reverse("annotations:report-read", args=[self.report.uuid]) + f"?at={self.uuid}#p-{self.uuid}"
+        return uuid_url("annotations:report-read", self.report.uuid) + f"?at={self.uuid}#p-{self.uuid}"
 
 
 class Highlight(ByUuidMixin, models.Model):

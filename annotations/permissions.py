@@ -4,18 +4,45 @@ Roles rank viewer < annotator < curator. Superusers act as curators everywhere; 
 read every workspace (as viewers) and otherwise have the role their membership gives them.
 """
 
-from .models import Membership, Role
+from .models import Membership, Role, Workspace, workspaces_of
 
 RANK = {Role.VIEWER: 1, Role.ANNOTATOR: 2, Role.CURATOR: 3}
 
 
-def workspace_roles(user):
-    """{workspace_id: role} for a user, looked up once and cached on the user object."""
+def team_memberships(user):
+    """Every membership of every workspace the user belongs to, with its user and workspace, read
+    in one query and cached on the user object: the user's own roles, the workspace switcher and
+    the member lists of a page all come from it."""
     if not user.is_authenticated:
-        return {}
-    if not hasattr(user, "_workspace_roles"):
-        user._workspace_roles = dict(Membership.objects.filter(user=user).values_list("workspace_id", "role"))
-    return user._workspace_roles
+        return []
+    if not hasattr(user, "_team_memberships"):
+        user._team_memberships = list(
+            Membership.objects.filter(workspace__in=workspaces_of(user))
+            .select_related("workspace", "user")
+            .only("role", "workspace__name", "workspace__slug", "user__username")
+        )
+    return user._team_memberships
+
+
+def workspace_roles(user):
+    """{workspace_id: role} for a user."""
+    return {m.workspace_id: m.role for m in team_memberships(user) if m.user_id == user.pk}
+
+
+def user_workspaces(user):
+    """The workspaces the user can switch between: their own, or every one for staff."""
+    if user.is_authenticated and user.is_staff:
+        return list(Workspace.objects.only("name", "slug"))
+    own = {m.workspace_id: m.workspace for m in team_memberships(user) if m.user_id == user.pk}
+    return sorted(own.values(), key=lambda w: w.name)
+
+
+def workspace_members(user, workspace):
+    """The members of a workspace the user reads, by username."""
+    members = [m.user for m in team_memberships(user) if m.workspace_id == workspace.pk]
+    if not members and user.is_staff:  # staff read workspaces they are not members of
+        members = [m.user for m in Membership.objects.filter(workspace=workspace).select_related("user")]
+    return sorted(members, key=lambda u: u.username)
 
 
 def role_in(user, workspace):

@@ -233,3 +233,10 @@ def make_annotated_report(workspace, author, passages=20, title="An annotated re
 @pytest.fixture
 def reading_report(workspace, annotator):
     return make_annotated_report(workspace, annotator)
+
+
+def log_in_with_password(client, username, password):
+    """Log in through the login form, as a person does (client.login() calls authenticate() without
+    the request django-axes needs); fails the test unless the login succeeded."""
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code == 302, f"login as {username} failed"

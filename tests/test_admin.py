@@ -24,7 +24,7 @@ from annotations.models import (
     Workspace,
 )
 
-from .conftest import make_member, make_report
+from .conftest import log_in_with_password, make_member, make_report
 
 
 def changelist(model_name):
@@ -588,7 +588,7 @@ def test_demo_curator_reviews_merges_and_exports_in_the_admin(db, client):
     """The issue's "done when", on the demo report: review by status, merge two tags, merge two
     duplicate sources, export a selection."""
     report = demo.build_demo()
-    assert client.login(username="demo", password=demo.DEMO_PASSWORD)
+    log_in_with_password(client, "demo", demo.DEMO_PASSWORD)
     flagged = listed(client, "passage", "?status__exact=flagged")
     assert flagged and {p.status for p in flagged} == {"flagged"}
     choose_action(client, "passage", "mark_approved", flagged)

@@ -7,6 +7,8 @@ from django.core.management import call_command
 from annotations import demo
 from annotations.models import Comment, Highlight, Passage, Report, SourceLink, Tag
 
+from .conftest import log_in_with_password
+
 
 def test_seed_demo_builds_an_annotated_report_once(db, capsys):
     call_command("seed_demo")
@@ -40,7 +42,7 @@ def test_demo_is_deterministic(db):
 
 def test_demo_users_can_log_in_and_curator_reaches_admin(db, client):
     demo.build_demo()
-    assert client.login(username="demo", password=demo.DEMO_PASSWORD)
+    log_in_with_password(client, "demo", demo.DEMO_PASSWORD)
     assert client.get("/admin/annotations/passage/").status_code == 200
 
 

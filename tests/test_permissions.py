@@ -26,3 +26,19 @@ def test_anonymous_has_no_role(workspace):
     from django.contrib.auth.models import AnonymousUser
 
     assert permissions.role_in(AnonymousUser(), workspace) is None
+
+
+def test_switcher_and_members_come_from_one_membership_query(
+    workspace, other_workspace, annotator, curator, outsider, django_assert_num_queries
+):
+    from annotations.models import Membership
+
+    Membership.objects.create(workspace=other_workspace, user=annotator, role="viewer")
+    with django_assert_num_queries(1):
+        assert [w.slug for w in permissions.user_workspaces(annotator)] == ["central-asia", "other"]
+        assert [u.username for u in permissions.workspace_members(annotator, workspace)] == ["anna", "carl"]
+        assert [u.username for u in permissions.workspace_members(annotator, other_workspace)] == ["anna", "otto"]
+        assert permissions.can_annotate(annotator, workspace) and not permissions.can_annotate(
+            annotator, other_workspace
+        )
+    assert permissions.workspace_members(outsider, workspace) == []

@@ -195,7 +195,7 @@ def test_reading_view_query_count_does_not_grow_with_passages(
         services.passage_add_tag(passage=passage, name=f"Tag {passage.order % 4}", user=annotator)
         services.comment_create(passage=passage, author=annotator, body="Note")
     client.force_login(viewer)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         assert client.get(read_url(report)).status_code == 200
     with django_assert_max_num_queries(10):
         client.get(reverse("annotations:report-passages", args=[report.uuid]), {"offset": 0})

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from annotations import links
 from annotations.markdown import render_markdown
 from annotations.reading import split_segments
 
@@ -15,6 +16,12 @@ HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 @register.filter
 def markdown(source):
     return render_markdown(source)
+
+
+@register.filter
+def minutes(duration):
+    """A timedelta in whole minutes (the login lockout's cool-off)."""
+    return max(1, round(duration.total_seconds() / 60))
 
 
 @register.filter
@@ -51,3 +58,9 @@ def passage_text(passage):
     return format_html(
         '<span class="passage-text" data-passage-text="{}">{}</span>', passage.uuid, mark_safe("".join(parts))
     )
+
+
+@register.simple_tag
+def uuid_url(name, uuid):
+    """`{% url name uuid %}` for uuid-only URLs, without a reverse() per record (see links.py)."""
+    return links.uuid_url(name, uuid)

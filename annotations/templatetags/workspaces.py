@@ -1,6 +1,6 @@
 from django import template
 
-from annotations.models import Workspace
+from annotations import permissions
 
 register = template.Library()
 
@@ -10,5 +10,5 @@ def user_workspaces(context):
     """The workspaces for the switcher, looked up once per request."""
     request = context["request"]
     if not hasattr(request, "_switcher_workspaces"):
-        request._switcher_workspaces = list(Workspace.objects.visible_to(request.user).only("name", "slug"))
+        request._switcher_workspaces = permissions.user_workspaces(request.user)
     return request._switcher_workspaces

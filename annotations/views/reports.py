@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,7 +12,7 @@ from .. import permissions
 from ..forms import PassageFilterForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
-from ..models import Comment, Highlight, Membership, Passage, Report, SourceLink, Tag, TaggedPassage
+from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
 from ..reading import note_finder
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
@@ -192,10 +191,7 @@ def report_read(request, uuid):
     context.update(
         sections=sections,
         codebook=Tag.objects.only("name", "description"),
-        members=get_user_model()
-        .objects.filter(Exists(Membership.objects.filter(workspace=report.workspace, user=OuterRef("pk"))))
-        .only("username")
-        .order_by("username"),
+        members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
     )
     return render(request, "annotations/report_read.html", context)

@@ -31,6 +31,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0003_admin_verbose_names")]
+    dependencies = [("annotations", "0002_admin_verbose_names")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,164 @@
+"""Security headers and settings: CSP, framing, production hardening, safe redirects, login
+throttling and upload limits."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from annotations.models import Report
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-key-used-only-by-this-test-4c89b29bd782fcae-0123456789",
+    "ALLOWED_HOSTS": "workbench.example.org",
+}
+
+
+def run_with_production_env(*args, **overrides):
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest, for the tests only.
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="project.settings", **overrides)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def production_setting(name):
+    result = run_with_production_env(
+        "-c", f"import django; django.setup(); from django.conf import settings; print(repr(settings.{name}))"
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_deploy_check_passes_with_production_environment():
+    result = run_with_production_env("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("SESSION_COOKIE_SECURE", "True"),
+        ("CSRF_COOKIE_SECURE", "True"),
+        ("SECURE_SSL_REDIRECT", "True"),
+        ("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)),
+        ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True"),
+        ("DEBUG", "False"),
+    ],
+)
+def test_production_settings_are_hardened(name, expected):
+    assert production_setting(name) == expected
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_with_production_env("manage.py", "check", SECRET_KEY="")
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_pages_send_csp_without_inline_scripts_and_refuse_framing(client, viewer, report):
+    client.force_login(viewer)
+    response = client.get(report.get_absolute_url())
+    assert response.status_code == 200
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in response["Content-Security-Policy"].split(";") if directive
+    )
+    assert policy["script-src"] == "'self'"
+    assert "unsafe-inline" not in policy["default-src"] and "unsafe-eval" not in policy["script-src"]
+    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_login_page_sends_the_same_headers(client):
+    response = client.get(reverse("login"))
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/phish",
+        "//evil.example/phish",
+        "http://evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_next_redirects_only_to_this_host(client, viewer, next_url):
+    response = client.post(reverse("login"), {"username": "vera", "password": "pw-for-tests-only", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == settings.LOGIN_REDIRECT_URL
+
+
+def test_login_next_to_a_page_of_this_site_is_followed(client, viewer, report):
+    response = client.post(
+        reverse("login"),
+        {"username": "vera", "password": "pw-for-tests-only", "next": report.get_absolute_url()},
+    )
+    assert response["Location"] == report.get_absolute_url()
+
+
+def test_anonymous_request_redirects_to_login_with_a_local_next(client, report):
+    response = client.get(report.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={report.get_absolute_url()}"
+
+
+def test_repeated_wrong_passwords_lock_the_login_with_a_clear_message(client, viewer):
+    wrong = {"username": "vera", "password": "not-the-password"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("login"), wrong).status_code == 200
+    locked = client.post(reverse("login"), wrong)
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert f"After {settings.AXES_FAILURE_LIMIT} wrong passwords" in locked.content.decode()
+
+    # Even the right password is refused while the lock holds; the session stays anonymous.
+    right = client.post(reverse("login"), {"username": "vera", "password": "pw-for-tests-only"})
+    assert right.status_code == 429
+    assert client.get(reverse("annotations:home")).status_code == 302
+
+
+def test_lockout_is_per_username_so_other_people_still_log_in(client, viewer, annotator):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "vera", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "anna", "password": "pw-for-tests-only"})
+    assert response.status_code == 302
+
+
+def test_a_successful_login_resets_the_failure_count(client, viewer):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": "vera", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "vera", "password": "pw-for-tests-only"}).status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("login"), {"username": "vera", "password": "wrong"}).status_code == 200
+
+
+def test_data_upload_limit_is_set():
+    assert 0 < settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 10 * 1024 * 1024
+
+
+@override_settings(REPORT_MAX_UPLOAD_BYTES=1024)
+def test_report_upload_over_the_limit_is_refused_with_a_clear_message(client, curator, workspace):
+    client.force_login(curator)
+    big = SimpleUploadedFile("big.txt", b"A paragraph of the report.\n\n" * 100, content_type="text/plain")
+    response = client.post(reverse("annotations:report-upload", args=[workspace.slug]), {"file": big})
+    assert response.status_code == 400
+    assert "big.txt: file too large: 3 KB, the limit is 1 KB" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_admin_login_is_throttled_too(client, staff_curator):
+    wrong = {"username": staff_curator.username, "password": "wrong", "next": "/admin/"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("admin:login"), wrong).status_code == 200
+    assert client.post(reverse("admin:login"), wrong).status_code == 429
