@@ -17,7 +17,7 @@ from .. import services
 from ..models import Tag, TaggedHighlight, TaggedPassage, TaggedReport, count_of
 from . import filters
 from .actions import SurvivorForm, action_page, bound_form, run_service
-from .scoping import ScopedAdmin, curates_somewhere
+from .scoping import ScopedAdmin, count_column, curates_somewhere
 
 # taggit registers its own generic Tag model, which this project does not use: our codebook is
 # annotations.Tag. Listing both would send curators to an always-empty list.
@@ -100,17 +100,11 @@ class TagAdmin(SimpleHistoryAdmin):
     def summary(self, obj):
         return Truncator(obj.description).chars(100)
 
-    @admin.display(description="passages", ordering="passage_count")
-    def passage_count(self, obj):
-        return obj.passage_count
+    passage_count = count_column("passage_count", "passages")
 
-    @admin.display(description="highlights", ordering="highlight_count")
-    def highlight_count(self, obj):
-        return obj.highlight_count
+    highlight_count = count_column("highlight_count", "highlights")
 
-    @admin.display(description="reports", ordering="report_count")
-    def report_count(self, obj):
-        return obj.report_count
+    report_count = count_column("report_count", "reports")
 
     @admin.display(description="used on (all workspaces)")
     def usage(self, obj):

@@ -23,7 +23,7 @@ from ..models import (
 )
 from . import filters
 from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
-from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline
+from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline, count_column
 from .sources import SourceLinkForm
 
 
@@ -108,22 +108,16 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
-    @admin.display(description="passages", ordering="passage_count")
-    def passage_count(self, obj):
-        return obj.passage_count
+    passage_count = count_column("passage_count", "passages")
 
     @admin.display(description="tagged", ordering="tagged_count")
     def tagged(self, obj):
         share = round(100 * obj.tagged_count / obj.passage_count) if obj.passage_count else 0
         return f"{obj.tagged_count} ({share}%)"
 
-    @admin.display(description="approved", ordering="approved_count")
-    def approved_count(self, obj):
-        return obj.approved_count
+    approved_count = count_column("approved_count", "approved")
 
-    @admin.display(description="open threads", ordering="open_thread_count")
-    def open_thread_count(self, obj):
-        return obj.open_thread_count
+    open_thread_count = count_column("open_thread_count", "open threads")
 
     @admin.display(description="progress")
     def progress(self, obj):
@@ -163,9 +157,7 @@ class SectionAdmin(ScopedAdmin):
             .annotate(passage_count=count_of(Passage.objects.filter(section=OuterRef("pk"))))
         )
 
-    @admin.display(description="passages", ordering="passage_count")
-    def passage_count(self, obj):
-        return obj.passage_count
+    passage_count = count_column("passage_count", "passages")
 
 
 class TaggedPassageInline(ScopedInline, admin.TabularInline):
@@ -305,21 +297,13 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def report_title(self, obj):
         return excerpt(obj.report.title, 40)
 
-    @admin.display(description="tags", ordering="tag_count")
-    def tag_count(self, obj):
-        return obj.tag_count
+    tag_count = count_column("tag_count", "tags")
 
-    @admin.display(description="comments", ordering="comment_count")
-    def comment_count(self, obj):
-        return obj.comment_count
+    comment_count = count_column("comment_count", "comments")
 
-    @admin.display(description="open threads", ordering="open_thread_count")
-    def open_thread_count(self, obj):
-        return obj.open_thread_count
+    open_thread_count = count_column("open_thread_count", "open threads")
 
-    @admin.display(description="sources", ordering="source_count")
-    def source_count(self, obj):
-        return obj.source_count
+    source_count = count_column("source_count", "sources")
 
     @admin.display(description="in the app")
     def read(self, obj):
@@ -405,9 +389,7 @@ class HighlightAdmin(ScopedAdmin):
     def quote(self, obj):
         return excerpt(obj.exact, 80)
 
-    @admin.display(description="tags", ordering="tag_count")
-    def tag_count(self, obj):
-        return obj.tag_count
+    tag_count = count_column("tag_count", "tags")
 
 
 @admin.register(Comment)
@@ -443,9 +425,7 @@ class CommentAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def thread(self, obj):
         return "reply" if obj.parent_id else "first comment"
 
-    @admin.display(description="replies", ordering="reply_count")
-    def reply_count(self, obj):
-        return obj.reply_count
+    reply_count = count_column("reply_count", "replies")
 
     @admin.display(description="deleted", boolean=True, ordering="deleted_at")
     def deleted(self, obj):

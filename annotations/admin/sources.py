@@ -14,7 +14,7 @@ from .. import services
 from ..models import Source, SourceLink, count_of
 from . import filters
 from .actions import SurvivorForm, action_page, bound_form, run_service
-from .scoping import ScopedAdmin, ScopedInline
+from .scoping import ScopedAdmin, ScopedInline, count_column
 
 
 class SourceLinkForm(forms.ModelForm):
@@ -98,9 +98,7 @@ class SourceAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def address(self, obj):
         return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, obj.url)
 
-    @admin.display(description="links", ordering="link_count")
-    def link_count(self, obj):
-        return obj.link_count
+    link_count = count_column("link_count", "links")
 
     @admin.display(description="passages citing it")
     def passages(self, obj):

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import OuterRef
 
 from ..models import Membership, Report, Source, Workspace, count_of
-from .scoping import ScopedAdmin, ScopedInline
+from .scoping import ScopedAdmin, ScopedInline, count_column
 
 
 class MembershipInline(ScopedInline, admin.TabularInline):
@@ -42,17 +42,11 @@ class WorkspaceAdmin(ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @admin.display(description="members", ordering="member_count")
-    def member_count(self, obj):
-        return obj.member_count
+    member_count = count_column("member_count", "members")
 
-    @admin.display(description="reports", ordering="report_count")
-    def report_count(self, obj):
-        return obj.report_count
+    report_count = count_column("report_count", "reports")
 
-    @admin.display(description="sources", ordering="source_count")
-    def source_count(self, obj):
-        return obj.source_count
+    source_count = count_column("source_count", "sources")
 
 
 @admin.register(Membership)
