@@ -75,18 +75,23 @@ def _highlight_target(ids, passage, highlight):
     }
 
 
-def _passage_annotations(ids, passage):
-    passage_target = ids.of(passage.uuid)
-    highlight_targets = {}
-    for link in passage.tag_links.all():
+def _taggings(ids, tagged, target):
+    """One `tagging` annotation per tag link of a passage or highlight."""
+    for link in tagged.tag_links.all():
         yield _annotation(
-            ids.derived(passage.uuid, link.tag.name.lower()),
+            ids.derived(tagged.uuid, link.tag.name.lower()),
             "tagging",
-            passage_target,
+            target,
             body=_tag_body(link.tag),
             created=link.created_at,
             creator=_agent(link.added_by),
         )
+
+
+def _passage_annotations(ids, passage):
+    passage_target = ids.of(passage.uuid)
+    highlight_targets = {}
+    yield from _taggings(ids, passage, passage_target)
     for highlight in passage.highlights.all():
         target = highlight_targets[highlight.pk] = _highlight_target(ids, passage, highlight)
         yield _annotation(
@@ -96,15 +101,7 @@ def _passage_annotations(ids, passage):
             created=highlight.created_at,
             creator=_agent(highlight.created_by),
         )
-        for link in highlight.tag_links.all():
-            yield _annotation(
-                ids.derived(highlight.uuid, link.tag.name.lower()),
-                "tagging",
-                target,
-                body=_tag_body(link.tag),
-                created=link.created_at,
-                creator=_agent(link.added_by),
-            )
+        yield from _taggings(ids, highlight, target)
     for comment in passage.comments.all():
         if comment.parent_id:
             motivation, target = "replying", ids.of(comment.parent.uuid)
