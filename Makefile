@@ -15,6 +15,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# DEBUG is off unless set: the development targets switch it on (override with DEBUG=0 make ...).
+run check: export DEBUG ?= 1
+
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py seed_demo

@@ -89,6 +89,7 @@ def prepare(args):
     create_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    os.environ.setdefault("DEBUG", "1")  # this process only seeds the database
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -172,6 +173,7 @@ def server_environment(args):
         "DEBUG": "0",
         "SECRET_KEY": "load-test-only-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "TRUSTED_PROXIES": "127.0.0.1",  # the simulated TLS-terminating proxy sets X-Forwarded-Proto
         "LOG_LEVEL": "ERROR",
     }
 

@@ -1,8 +1,13 @@
 """Settings for the report annotation workbench: one file, configured from the environment.
 
 Environment variables:
-    DEBUG            "1" for development (the default), "0" in production
-    SECRET_KEY       required when DEBUG is off
+    DEBUG            "1" for development (`make run` and the tests set it); off unless set
+    SECRET_KEY       required when DEBUG is off: without it the app refuses to start
+    TRUSTED_PROXIES  comma-separated addresses or networks of the reverse proxies in front of the app
+                     (e.g. "127.0.0.1" or "10.0.0.0/8"): only requests from them may set the client
+                     address (X-Forwarded-For, used by the login throttling) and the scheme
+                     (X-Forwarded-Proto). Empty (the default): both headers are ignored.
+    STATIC_ROOT      where collectstatic writes (default: staticfiles/ in the project)
     ALLOWED_HOSTS    comma-separated host names (default: localhost names when DEBUG)
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/annotations (default: SQLite file db.sqlite3)
     REPORT_MAX_UPLOAD_MB   largest report file accepted by the importer (default 20)
@@ -28,12 +33,15 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: set SECRET_KEY to a long random string "
+            "(or DEBUG=1 for development on your own machine)"
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
@@ -56,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers count only from TRUSTED_PROXIES, before anything reads them.
+    "annotations.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,6 +138,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 # Lock a username from one address: a typo-prone colleague elsewhere is not locked out with the attacker.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client's address as TrustedProxyMiddleware established it (REMOTE_ADDR unless a trusted
+# proxy forwarded the request), so nobody can lock an account for everyone behind the proxy.
+AXES_CLIENT_IP_CALLABLE = "annotations.middleware.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LOGIN_URL = "login"
@@ -140,15 +153,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "annotations.staticfiles.CollectedOrPlainStaticFilesStorage"
     },
 }
+# Until collectstatic has run, whitenoise serves the files straight from the apps (see
+# annotations/staticfiles.py); after it, the collected, hashed and compressed copies.
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 
 # taggit: one case-insensitive codebook ("SCO" and "sco" are the same tag).
 TAGGIT_CASE_INSENSITIVE = True
@@ -167,9 +183,12 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    # TrustedProxyMiddleware drops X-Forwarded-Proto from every other client, so it is safe to read.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
