@@ -165,15 +165,11 @@ def test_the_admin_login_is_throttled_too(client, staff_curator):
 
 
 def test_debug_is_off_unless_set():
-    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "DEBUG"}
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
-        cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "DEBUG"}, **env, "DJANGO_SETTINGS_MODULE": "project.settings"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env.update({key: value for key, value in PRODUCTION_ENV.items() if key != "DEBUG"})
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    env["DJANGO_SETTINGS_MODULE"] = "project.settings"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
 
 
