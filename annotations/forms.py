@@ -76,19 +76,23 @@ class TagAddForm(forms.Form):
     name = forms.CharField(max_length=100, label="Add a tag")
 
 
+# Integers from forms stay within what every database column holds (a larger one is a 400, not a 500).
+MAX_INTEGER = 2**31 - 1
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Passage.Status.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=0, max_value=MAX_INTEGER, widget=forms.HiddenInput)
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment (Markdown)")
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, min_value=0, max_value=MAX_INTEGER, widget=forms.HiddenInput)
 
 
 class HighlightForm(forms.Form):
-    start = forms.IntegerField(min_value=0)
-    end = forms.IntegerField(min_value=1)
+    start = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
+    end = forms.IntegerField(min_value=1, max_value=MAX_INTEGER)
     tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated tag names.")
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -114,10 +114,9 @@ def report_upload(request, slug):
 
 
 def _offset(request):
-    try:
-        return max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        return 0
+    """?offset=, clamped into the report in _reading_context; anything but a plain number is 0."""
+    value = request.GET.get("offset", "")
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 def _reading_context(request, report, filters, offset):
@@ -133,6 +132,8 @@ def _reading_context(request, report, filters, offset):
     groups.sort(key=lambda g: g["first"])
     first_order = {g["section_id"]: g["first"] for g in groups}
     total = sum(g["n"] for g in groups)
+    # An offset past the end (typed, or left over from a longer filter) shows the last page.
+    offset = min(offset, max(0, total - 1) // PAGE_SIZE * PAGE_SIZE)
 
     page = list(matching.for_reading()[offset : offset + PAGE_SIZE])
     find_notes = note_finder(
