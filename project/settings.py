@@ -11,6 +11,8 @@ Environment variables:
     ALLOWED_HOSTS    comma-separated host names (default: localhost names when DEBUG)
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/annotations (default: SQLite file db.sqlite3)
     REPORT_MAX_UPLOAD_MB   largest report file accepted by the importer (default 20)
+    IMPORT_TIME_LIMIT_SECONDS, IMPORT_MEMORY_LIMIT_MB   limits of the parser's child process (60, 1024)
+    REPORT_MAX_SECTIONS, REPORT_MAX_PASSAGES, REPORT_MAX_CHARACTERS   per report (5000, 50000, 10 million)
     FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
     ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
 """
@@ -171,6 +173,14 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Largest report file the importer accepts (command and upload form alike).
 REPORT_MAX_UPLOAD_BYTES = int(float(os.environ.get("REPORT_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
+
+# Import limits (annotations/importing/bounded.py): each file is parsed in a child process with a
+# time and a memory limit, and a report may have at most so many headings, passages and characters.
+IMPORT_TIME_LIMIT_SECONDS = float(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", "60"))
+IMPORT_MEMORY_LIMIT_BYTES = int(float(os.environ.get("IMPORT_MEMORY_LIMIT_MB", "1024")) * 1024 * 1024)
+REPORT_MAX_SECTIONS = int(os.environ.get("REPORT_MAX_SECTIONS", "5000"))
+REPORT_MAX_PASSAGES = int(os.environ.get("REPORT_MAX_PASSAGES", "50000"))
+REPORT_MAX_CHARACTERS = int(os.environ.get("REPORT_MAX_CHARACTERS", "10000000"))
 
 # Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
 # prefix that turns record uuids into W3C Web Annotation ids.
