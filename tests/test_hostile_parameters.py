@@ -68,3 +68,35 @@ def test_huge_integers_in_panel_forms_are_refused_without_a_server_error(client,
     assert response.status_code in (200, 400)
     passage.refresh_from_db()
     assert passage.status == "open" and not passage.highlights.exists()
+
+
+def make_long_outline_report(workspace, sections):
+    from annotations.models import Passage, Report, Section
+
+    report = Report.objects.create(workspace=workspace, title="Many headings", slug="many-headings")
+    rows = Section.objects.bulk_create(
+        Section(report=report, order=i, title=f"Heading {i}", level=2) for i in range(1, sections + 1)
+    )
+    Passage.objects.bulk_create(
+        Passage(report=report, section=section, order=i, text=f"Text {i}.") for i, section in enumerate(rows, 1)
+    )
+    return report
+
+
+def test_a_long_outline_is_paged(client, viewer, workspace, django_assert_max_num_queries):
+    report = make_long_outline_report(workspace, 250)
+    client.force_login(viewer)
+    url = reverse("annotations:report-read", args=[report.uuid])
+    with django_assert_max_num_queries(20):
+        first = client.get(url).content.decode()
+    assert first.count('<li class="outline-level-2') == 100
+    assert '#s-100">Heading 100</a>' in first and 's-101">Heading 101</a>' not in first
+    assert "later sections (250 in all)" in first and "earlier sections" not in first
+
+    # The passages' page 201-250 opens with the outline at the sections it holds.
+    page_two = client.get(url, {"offset": 200}).content.decode()
+    assert '#s-201">Heading 201</a>' in page_two and 's-200">Heading 200</a>' not in page_two
+
+    last = client.get(url, {"outline": HUGE}).content.decode()
+    assert last.count('<li class="outline-level-2') == 50
+    assert "earlier sections" in last and "later sections" not in last

@@ -17,6 +17,8 @@ from ..reading import note_finder
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
+# Long reports page their section outline (a few thousand headings would be megabytes on every open).
+OUTLINE_SIZE = 100
 
 REPORT_SORTS = {
     "recent": "-created_at",
@@ -113,10 +115,26 @@ def report_upload(request, slug):
     return _report_list(request, workspace, upload_form=form, status=400)
 
 
-def _offset(request):
-    """?offset=, clamped into the report in _reading_context; anything but a plain number is 0."""
-    value = request.GET.get("offset", "")
+def _offset(request, name="offset"):
+    """?offset= (or another count), clamped by the caller; anything but a plain number is 0."""
+    value = request.GET.get(name, "")
     return int(value) if value.isascii() and value.isdigit() else 0
+
+
+def _outline_page(request, sections, offset):
+    """The outline's OUTLINE_SIZE sections: from ?outline= when given, else around the current page
+    of passages; with the start of the pages before and after (None at either end)."""
+    if len(sections) <= OUTLINE_SIZE:
+        return sections, None, None
+    last_start = (len(sections) - 1) // OUTLINE_SIZE * OUTLINE_SIZE
+    if "outline" in request.GET:
+        start = min(_offset(request, "outline") // OUTLINE_SIZE * OUTLINE_SIZE, last_start)
+    else:
+        here = next((i for i, s in enumerate(sections) if s.page_offset is not None and s.page_offset >= offset), 0)
+        start = here // OUTLINE_SIZE * OUTLINE_SIZE
+    earlier = start - OUTLINE_SIZE if start else None
+    later = start + OUTLINE_SIZE if start < last_start else None
+    return sections[start : start + OUTLINE_SIZE], earlier, later
 
 
 def _reading_context(request, report, filters, offset):
@@ -189,8 +207,12 @@ def report_read(request, uuid):
         section.tagged_count = group.get("tagged", 0)
         # The page of the chunked list on which the section begins, so outline links can jump there.
         section.page_offset = starts[section.pk] // PAGE_SIZE * PAGE_SIZE if section.pk in starts else None
+    outline, outline_earlier, outline_later = _outline_page(request, sections, context["offset"])
     context.update(
-        sections=sections,
+        sections=outline,
+        section_count=len(sections),
+        outline_earlier=outline_earlier,
+        outline_later=outline_later,
         codebook=Tag.objects.only("name", "description"),
         members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
