@@ -13,6 +13,7 @@ Environment variables:
     REPORT_MAX_UPLOAD_MB   largest report file accepted by the importer (default 20)
     IMPORT_TIME_LIMIT_SECONDS, IMPORT_MEMORY_LIMIT_MB   limits of the parser's child process (60, 1024)
     REPORT_MAX_SECTIONS, REPORT_MAX_PASSAGES, REPORT_MAX_CHARACTERS   per report (5000, 50000, 10 million)
+    COMMENT_WRITES_PER_MINUTE, TAG_WRITES_PER_MINUTE   per user (30, 120); more answer 429
     FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
     ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
 """
@@ -181,6 +182,12 @@ IMPORT_MEMORY_LIMIT_BYTES = int(float(os.environ.get("IMPORT_MEMORY_LIMIT_MB", "
 REPORT_MAX_SECTIONS = int(os.environ.get("REPORT_MAX_SECTIONS", "5000"))
 REPORT_MAX_PASSAGES = int(os.environ.get("REPORT_MAX_PASSAGES", "50000"))
 REPORT_MAX_CHARACTERS = int(os.environ.get("REPORT_MAX_CHARACTERS", "10000000"))
+
+# Writes per user and minute (annotations/ratelimit.py), counted in the cache; more answer 429.
+WRITE_RATE_LIMITS = {
+    "comment": int(os.environ.get("COMMENT_WRITES_PER_MINUTE", "30")),  # new comments, replies, edits
+    "tag": int(os.environ.get("TAG_WRITES_PER_MINUTE", "120")),  # tags added or removed, highlights
+}
 
 # Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
 # prefix that turns record uuids into W3C Web Annotation ids.
