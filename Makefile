@@ -21,7 +21,8 @@ run check: export DEBUG ?= 1
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST)
+	@# The job worker (background imports) runs beside the server and stops with it.
+	$(PY) manage.py run_huey --quiet & worker=$$!; trap 'kill $$worker' EXIT; $(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest -n auto

@@ -14,6 +14,7 @@ Environment variables:
     IMPORT_TIME_LIMIT_SECONDS, IMPORT_MEMORY_LIMIT_MB   limits of the parser's child process (60, 1024)
     REPORT_MAX_SECTIONS, REPORT_MAX_PASSAGES, REPORT_MAX_CHARACTERS   per report (5000, 50000, 10 million)
     COMMENT_WRITES_PER_MINUTE, TAG_WRITES_PER_MINUTE   per user (30, 120); more answer 429
+    JOBS_REDIS_URL, JOBS_SQLITE_PATH, JOBS_WORKERS, JOBS_IMMEDIATE   background jobs (see below)
     FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
     ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
 """
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "taggit",
     "simple_history",
+    "huey.contrib.djhuey",
     "annotations",
 ]
 
@@ -188,6 +190,25 @@ WRITE_RATE_LIMITS = {
     "comment": int(os.environ.get("COMMENT_WRITES_PER_MINUTE", "30")),  # new comments, replies, edits
     "tag": int(os.environ.get("TAG_WRITES_PER_MINUTE", "120")),  # tags added or removed, highlights
 }
+
+# Background jobs (annotations/jobs.py) on huey. JOBS_REDIS_URL (e.g. redis://127.0.0.1:6379/0):
+# the queue in Redis, workers (`manage.py run_huey`) on any number of machines. Unset: the queue in
+# a SQLite file, for one machine (`make run` starts its worker). JOBS_IMMEDIATE=1 runs each job
+# inside the request that queues it (the tests).
+JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "")
+HUEY = {
+    "name": "annotations",
+    "huey_class": "huey.RedisHuey" if JOBS_REDIS_URL else "huey.SqliteHuey",
+    "connection": (
+        {"url": JOBS_REDIS_URL}
+        if JOBS_REDIS_URL
+        else {"filename": os.environ.get("JOBS_SQLITE_PATH", str(BASE_DIR / "jobs.sqlite3"))}
+    ),
+    "immediate": env_bool("JOBS_IMMEDIATE", False),
+    "consumer": {"workers": int(os.environ.get("JOBS_WORKERS", "2")), "worker_type": "thread"},
+}
+# A job running this long on a machine that no longer answers is shown as failed.
+JOB_MAX_SECONDS = int(os.environ.get("JOB_MAX_SECONDS", "1800"))
 
 # Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
 # prefix that turns record uuids into W3C Web Annotation ids.

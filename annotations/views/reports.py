@@ -1,18 +1,16 @@
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import jobs, permissions
 from ..forms import PassageFilterForm, ReportUploadForm
-from ..importing import ReportImportError, refuse_oversized
-from ..importing.load import import_report_file
-from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
+from ..importing import ReportImportError, refuse_oversized, refuse_unsupported
+from ..models import Comment, Highlight, Job, Passage, Report, SourceLink, Tag, TaggedPassage
 from ..reading import note_finder
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
@@ -87,32 +85,38 @@ def report_list(request, slug):
 @login_required
 @require_POST
 def report_upload(request, slug):
-    """Curators import a report file: the same importer as `import_report`, all or nothing."""
+    """Curators upload a report file; a background job imports it (the same importer as
+    `import_report`, all or nothing) while the job page shows its progress."""
     workspace = get_workspace_for_user(request, slug)
     require(permissions.can_curate, request.user, workspace)
     form = ReportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+        try:  # what can be told at once is told at once
+            refuse_unsupported(upload.name)
             refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
-            result = import_report_file(
-                upload.read(),
-                filename=upload.name,
-                workspace=workspace,
-                title=form.cleaned_data["title"] or None,
-                imported_by=request.user,
-            )
         except ReportImportError as exc:
             form.add_error("file", f"{upload.name}: {exc}")
         else:
-            if result.created:
-                messages.success(
-                    request, f"Imported “{result.report.title}”: {result.passages} passages, {result.notes} notes."
-                )
-            else:
-                messages.info(request, f"This file was imported before, as “{result.report.title}”.")
-            return redirect(result.report)
+            job = jobs.enqueue(
+                Job.Kind.IMPORT_REPORT,
+                workspace=workspace,
+                user=request.user,
+                payload=upload.read(),
+                params={"filename": upload.name, "title": form.cleaned_data["title"]},
+            )
+            return redirect(job)
     return _report_list(request, workspace, upload_form=form, status=400)
+
+
+@login_required
+def job_detail(request, uuid):
+    """A job's progress and outcome; htmx polls the fragment until the job has finished."""
+    job = get_object_or_404(Job.objects.visible_to(request.user).select_related("workspace", "report"), uuid=uuid)
+    require(permissions.can_curate, request.user, job.workspace)
+    job = jobs.status(job)
+    template = "annotations/partials/_job.html" if request.htmx else "annotations/job_detail.html"
+    return render(request, template, {"job": job, "workspace": job.workspace})
 
 
 def _offset(request, name="offset"):
