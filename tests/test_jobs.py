@@ -104,4 +104,4 @@ def test_a_job_is_claimed_once(workspace):
     jobs.run_job(job.pk)
     jobs.run_job(job.pk)  # queued twice (a retry, a second worker): the second finds it taken
     job.refresh_from_db()
-    assert job.message.startswith("Imported “a”") and Report.objects.count() == 1
+    assert job.message.startswith("Imported “A title”") and Report.objects.count() == 1
