@@ -34,6 +34,7 @@ check: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+	$(PY) bench/hostile.py
 
 load: $(VENV)/.runtime
 	$(PY) bench/load.py

@@ -8,12 +8,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
+
+from bench.browser import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "<!-- production-steps:"
@@ -42,46 +41,6 @@ def production_env(tmp_path):
         DJANGO_SETTINGS_MODULE="project.settings",
     )
     return env
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Browser:
-    """Requests as the TLS proxy forwards them (X-Forwarded-Proto https), so the Secure cookies are
-    kept by hand; redirects are answered with their status."""
-
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}"
-        self.origin = f"https://127.0.0.1:{port}"
-        self.cookies = {}
-        self.opener = urllib.request.build_opener(NoRedirects())
-
-    def get(self, path, headers=None):
-        return self.request(path, headers=headers)
-
-    def request(self, path, data=None, headers=None):
-        request = urllib.request.Request(
-            self.base + path,
-            data=urlencode(data).encode() if data else None,
-            headers={
-                "X-Forwarded-Proto": "https",
-                "Referer": self.origin + "/",
-                "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items()),
-                **(headers or {}),
-            },
-        )
-        try:
-            response = self.opener.open(request, timeout=30)
-        except urllib.error.HTTPError as error:
-            response = error
-        with response:
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, value = header.split(";", 1)[0].split("=", 1)
-                self.cookies[name.strip()] = value
-            return response.status, response.read().decode()
 
 
 def wait_for(port, server, seconds=90):
@@ -129,22 +88,17 @@ def test_readme_production_steps_serve_pages_with_debug_off(tmp_path):
             check=True,
         )
         browser = Browser(port)
-        status, login_page = browser.get("/accounts/login/")
+        status, login_page, _ = browser.get("/accounts/login/")
         assert status == 200, login_page
         stylesheet = re.search(r'href="(/static/[^"]+\.css)"', login_page).group(1)
         assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet), "collectstatic's hashed names are used"
         assert browser.get(stylesheet)[0] == 200
 
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
-        status, _ = browser.request(
-            "/accounts/login/",
-            {"username": "prod", "password": "pw-for-tests-only", "csrfmiddlewaretoken": token},
-        )
-        assert status == 302
-        status, workspace_page = browser.get("/w/prod/")
+        assert browser.log_in("prod", "pw-for-tests-only") == 302
+        status, workspace_page, _ = browser.get("/w/prod/")
         assert status == 200 and "Upload a report" in workspace_page
 
-        status, missing = browser.get("/no-such-page/")
+        status, missing, _ = browser.get("/no-such-page/")
         assert status == 404
         assert "URLconf" not in missing and "Traceback" not in missing
 
