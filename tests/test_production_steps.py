@@ -31,12 +31,15 @@ def free_port():
 
 
 def production_env(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    # The tests' own DEBUG=1 and JOBS_IMMEDIATE=1 stay out: this is production.
+    skipped = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "JOBS_IMMEDIATE"}
+    env = {key: value for key, value in os.environ.items() if key not in skipped}
     env.update(
         SECRET_KEY="production-steps-test-" + "s" * 50,
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=f"sqlite:///{tmp_path}/production.sqlite3",
         STATIC_ROOT=str(tmp_path / "static"),
+        JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3"),
         TRUSTED_PROXIES="127.0.0.1",
         DJANGO_SETTINGS_MODULE="project.settings",
     )
@@ -97,6 +100,17 @@ def test_readme_production_steps_serve_pages_with_debug_off(tmp_path):
         assert browser.log_in("prod", "pw-for-tests-only") == 302
         status, workspace_page, _ = browser.get("/w/prod/")
         assert status == 200 and "Upload a report" in workspace_page
+
+        # An upload is imported by the job worker the steps started.
+        status, _, headers = browser.upload(
+            "/w/prod/upload/", browser.csrf_token(workspace_page), "brief.txt", b"Brief\n\nA paragraph on the SCO.\n"
+        )
+        assert status == 302
+        deadline = time.monotonic() + 120
+        while "hx-trigger" in (job := browser.get(headers["Location"], headers={"HX-Request": "true"})[1]):
+            assert time.monotonic() < deadline, "the job worker did not run the import"
+            time.sleep(0.5)
+        assert "Imported “Brief”: 1 passages, 0 notes." in job
 
         status, missing, _ = browser.get("/no-such-page/")
         assert status == 404

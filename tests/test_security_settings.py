@@ -267,3 +267,13 @@ def test_production_static_storage_works_before_collectstatic(client, tmp_path, 
     response = client.get(reverse("login"))
     assert response.status_code == 200
     assert 'href="/static/annotations/app.css"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "environment, engine",
+    [({}, "SqliteHuey"), ({"JOBS_REDIS_URL": "redis://127.0.0.1:6379/13"}, "RedisHuey")],
+)
+def test_jobs_queue_in_sqlite_by_default_and_in_redis_when_configured(environment, engine, tmp_path):
+    code = "import django; django.setup(); from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__)"
+    result = run_with_production_env("-c", code, JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3"), **environment)
+    assert result.stdout.strip() == engine, result.stderr
