@@ -57,16 +57,22 @@ class Browser:
 
     def upload(self, path, token, filename, content, fields=None):
         """POST a multipart form with one file."""
-        boundary = uuid.uuid4().hex
-        parts = []
-        for name, value in {"csrfmiddlewaretoken": token, **(fields or {})}.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-        parts.append(f"--{boundary}--\r\n".encode())
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        return self.request(path, headers=headers, body=b"".join(parts))
+        body, content_type = multipart({"csrfmiddlewaretoken": token, **(fields or {})}, filename, content)
+        return self.request(path, headers={"Content-Type": content_type}, body=body)
+
+
+def multipart(fields, filename, content):
+    """(body, Content-Type) of a form with `fields` and one file, as a browser sends it."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
