@@ -211,7 +211,8 @@ def report_read(request, uuid):
         section.tagged_count = group.get("tagged", 0)
         # The page of the chunked list on which the section begins, so outline links can jump there.
         section.page_offset = starts[section.pk] // PAGE_SIZE * PAGE_SIZE if section.pk in starts else None
-    outline, outline_earlier, outline_later = _outline_page(request, sections, context["offset"])
+    offset = context["offset"]  # clamped to the report
+    outline, outline_earlier, outline_later = _outline_page(request, sections, offset)
     context.update(
         sections=outline,
         section_count=len(sections),
