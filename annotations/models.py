@@ -26,7 +26,46 @@ def uuid_field():
     return models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False, verbose_name="UUID")
 
 
-class UuidNaturalKeyManager(models.Manager):
+def workspaces_of(user):
+    """Ids of the workspaces a user belongs to, as a subquery."""
+    return Membership.objects.filter(user=user).values("workspace_id")
+
+
+def workspace_id_of(obj):
+    """The id of the workspace `obj` belongs to, following its model's `workspace_path`."""
+    path = type(obj).workspace_path
+    if path == "pk":
+        return obj.pk
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop)
+    return getattr(obj, f"{last}_id")
+
+
+class WorkspaceScopedQuerySet(models.QuerySet):
+    """Rows of a model that declares `workspace_path`, the lookup path from it to its workspace
+    ("pk" for the workspace itself). Every scoping filter is derived from that declaration.
+
+    Only membership opens a workspace: superusers see everything, and staff status (opening the
+    admin) grants nothing here."""
+
+    def in_workspaces(self, ids):
+        """Rows of the workspaces whose ids are `ids` (a list or a subquery)."""
+        return self.filter(**{f"{self.model.workspace_path}__in": ids})
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.in_workspaces(workspaces_of(user))
+
+
+class ScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySet)):
+    pass
+
+
+class UuidNaturalKeyManager(ScopedManager):
     def get_by_natural_key(self, uuid):
         return self.get(uuid=uuid)
 
@@ -39,16 +78,7 @@ class ByUuidMixin:
 # --- Workspaces and members -------------------------------------------------------------------
 
 
-class WorkspaceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(memberships__user=user)
-
-
-class WorkspaceManager(models.Manager.from_queryset(WorkspaceQuerySet)):
+class WorkspaceManager(ScopedManager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -60,6 +90,7 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    workspace_path = "pk"
     objects = WorkspaceManager()
 
     class Meta:
@@ -79,7 +110,7 @@ class Role(models.TextChoices):
     CURATOR = "curator", "Curator (also reviews, uploads, manages members)"
 
 
-class MembershipManager(models.Manager):
+class MembershipManager(ScopedManager):
     def get_by_natural_key(self, workspace_slug, username):
         return self.get(workspace__slug=workspace_slug, user__username=username)
 
@@ -95,6 +126,7 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    workspace_path = "workspace"
     objects = MembershipManager()
 
     class Meta:
@@ -117,11 +149,6 @@ def count_of(queryset):
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
-def workspaces_of(user):
-    """Ids of the workspaces a user belongs to, as a subquery (staff see everything elsewhere)."""
-    return Membership.objects.filter(user=user).values("workspace_id")
-
-
 # --- The shared codebook ------------------------------------------------------------------------
 
 
@@ -140,7 +167,7 @@ class Tag(TagBase):
         verbose_name = "codebook tag"
 
 
-class TagLinkManager(models.Manager):
+class TagLinkManager(ScopedManager):
     """Tag links are found again by (tagged record's uuid, tag name), never by integer pk."""
 
     def get_by_natural_key(self, object_uuid, tag_name):
@@ -156,6 +183,7 @@ class TaggedPassage(TaggedItemBase):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     natural_key_fields = ["content_object", "tag"]
+    workspace_path = "content_object__report__workspace"
     objects = TagLinkManager()
 
     class Meta:
@@ -178,6 +206,7 @@ class TaggedHighlight(TaggedItemBase):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     natural_key_fields = ["content_object", "tag"]
+    workspace_path = "content_object__passage__report__workspace"
     objects = TagLinkManager()
 
     class Meta:
@@ -196,6 +225,7 @@ class TaggedReport(TaggedItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
 
     natural_key_fields = ["content_object", "tag"]
+    workspace_path = "content_object__workspace"
     objects = TagLinkManager()
 
     class Meta:
@@ -212,14 +242,7 @@ class TaggedReport(TaggedItemBase):
 # --- Reports and their passages -----------------------------------------------------------------
 
 
-class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(workspace__in=workspaces_of(user))
-
+class ReportQuerySet(WorkspaceScopedQuerySet):
     def with_progress(self):
         """Counts the report list shows: passages, tagged, approved, open threads; last activity."""
         passages = Passage.objects.filter(report=OuterRef("pk"))
@@ -258,6 +281,7 @@ class Report(ByUuidMixin, models.Model):
     tags = TaggableManager(through=TaggedReport, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    workspace_path = "workspace"
     objects = ReportManager()
 
     class Meta:
@@ -271,7 +295,7 @@ class Report(ByUuidMixin, models.Model):
         return uuid_url("annotations:report-read", self.uuid)
 
 
-class SectionManager(models.Manager):
+class SectionManager(ScopedManager):
     def get_by_natural_key(self, report_uuid, order):
         return self.get(report__uuid=report_uuid, order=order)
 
@@ -282,6 +306,7 @@ class Section(models.Model):
     title = models.CharField(max_length=500)
     level = models.PositiveSmallIntegerField(default=1)
 
+    workspace_path = "report__workspace"
     objects = SectionManager()
 
     class Meta:
@@ -298,14 +323,7 @@ class Section(models.Model):
     natural_key.dependencies = ["annotations.report"]
 
 
-class PassageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(report__workspace__in=workspaces_of(user))
-
+class PassageQuerySet(WorkspaceScopedQuerySet):
     def with_annotation_counts(self):
         """Counts of tags, comments, open threads and sources per passage, in the same query.
 
@@ -381,6 +399,7 @@ class Passage(ByUuidMixin, models.Model):
     tags = TaggableManager(through=TaggedPassage, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    workspace_path = "report__workspace"
     objects = PassageManager()
 
     class Meta:
@@ -414,6 +433,7 @@ class Highlight(ByUuidMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     tags = TaggableManager(through=TaggedHighlight, blank=True)
 
+    workspace_path = "passage__report__workspace"
     objects = UuidNaturalKeyManager()
 
     class Meta:
@@ -436,14 +456,7 @@ class Highlight(ByUuidMixin, models.Model):
         }
 
 
-class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(passage__report__workspace__in=workspaces_of(user))
-
+class CommentQuerySet(WorkspaceScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
@@ -480,6 +493,7 @@ class Comment(ByUuidMixin, models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="Soft delete: the thread keeps its shape.")
     history = HistoricalRecords()
 
+    workspace_path = "passage__report__workspace"
     objects = CommentManager()
 
     class Meta:
@@ -502,19 +516,6 @@ def normalize_url(url):
         host = f"{host}:{parts.port}"
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
-
-
-class SourceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(workspace__in=workspaces_of(user))
-
-
-class SourceManager(UuidNaturalKeyManager.from_queryset(SourceQuerySet)):
-    pass
 
 
 class Source(ByUuidMixin, models.Model):
@@ -543,7 +544,8 @@ class Source(ByUuidMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
-    objects = SourceManager()
+    workspace_path = "workspace"
+    objects = UuidNaturalKeyManager()
 
     class Meta:
         ordering = ["title"]
@@ -586,6 +588,7 @@ class SourceLink(ByUuidMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
+    workspace_path = "passage__report__workspace"
     objects = UuidNaturalKeyManager()
 
     class Meta:

@@ -57,7 +57,7 @@ def result_list(client, model_name):
 @pytest.mark.parametrize("model_name", SCOPED_CHANGELISTS)
 def test_changelists_hide_other_workspaces(outsider_client, ours, theirs, workspace, model_name):
     model_admin = next(ma for model, ma in admin.site._registry.items() if model._meta.model_name == model_name)
-    in_ours = model_admin.model.objects.filter(**{model_admin.workspace_path or "pk": workspace.pk})
+    in_ours = model_admin.model.objects.in_workspaces([workspace.pk])
     assert in_ours.exists(), "the fixture has something of this kind in the other workspace"
     listed = {row.pk for row in result_list(outsider_client, model_name)}
     assert not listed & set(in_ours.values_list("pk", flat=True))

@@ -24,8 +24,23 @@ def test_visible_to_scopes_by_membership(report, annotator, outsider, other_work
     assert set(Report.objects.visible_to(annotator)) == {report}
     assert set(Report.objects.visible_to(outsider)) == {foreign}
     assert Passage.objects.visible_to(outsider).filter(report=report).count() == 0
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    assert Report.objects.visible_to(staff).count() == 2
+
+
+
+MODELS_IN_A_WORKSPACE = [Report, Passage, Comment, Highlight, Source, SourceLink]
+
+
+@pytest.mark.parametrize("model", MODELS_IN_A_WORKSPACE, ids=lambda m: m.__name__)
+def test_staff_status_opens_no_workspace_superusers_see_all(annotated_report, outsider, model, django_user_model):
+    """Issue 10, item 1: staff status means "may open the admin", not "reads every workspace"."""
+    outsider.is_staff = True
+    outsider.save()
+    staff = django_user_model.objects.create_user("stan", is_staff=True)
+    root = django_user_model.objects.create_user("root", is_staff=True, is_superuser=True)
+    assert model.objects.exists()
+    assert not model.objects.visible_to(outsider).exists()
+    assert not model.objects.visible_to(staff).exists()
+    assert model.objects.visible_to(root).count() == model.objects.count()
 
 
 def test_visible_to_anonymous_is_empty(report):

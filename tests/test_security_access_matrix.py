@@ -28,7 +28,7 @@ ROLES = ("anon", "viewer", "annotator", "curator", "outsider", "staff", "staff_o
 # anon            not logged in
 # viewer, annotator, curator   members of the workspace (the curator is also staff: the admin opens)
 # outsider        curator of another workspace, not staff
-# staff           staff user who curates nothing (reads every workspace in the browser, as staff do)
+# staff           staff user without any membership: staff status opens the admin, no workspace
 # staff_outsider  staff curator of another workspace: the admin opens, but not onto our records
 
 # Outcomes. A status code, or a redirect whose target matters.
@@ -73,51 +73,51 @@ L, AL, AI, M = LOGIN, ADMIN_LOGIN, ADMIN_INDEX, MOVED
 # fmt: off
 APP_ROWS = [
     #    target                              method args        anon viewer annot curator outsider staff staff_out
-    row("annotations:home",                  GET,  "",          L,   M,     M,    O,      M,       O,    O),
+    row("annotations:home",                  GET,  "",          L,   M,     M,    M,      M,       O,    M),
     row("annotations:favicon",               GET,  "",          M,   M,     M,    M,      M,       M,    M),
-    row("annotations:report-list",           GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
+    row("annotations:report-list",           GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
     row("annotations:report-upload",         GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:report-upload",         POST, "workspace", L,   D,     D,    M,      H,       D,    D),
-    row("annotations:tag-list",              GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
-    row("annotations:tag-detail",            GET,  "tag",       L,   O,     O,    O,      H,       O,    O),
-    row("annotations:member-list",           GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
+    row("annotations:report-upload",         POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:tag-list",              GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
+    row("annotations:tag-detail",            GET,  "tag",       L,   O,     O,    O,      H,       H,    H),
+    row("annotations:member-list",           GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
     row("annotations:member-set",            GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:member-set",            POST, "workspace", L,   D,     D,    M,      H,       D,    D),
+    row("annotations:member-set",            POST, "workspace", L,   D,     D,    M,      H,       H,    H),
     row("annotations:member-remove",         GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:member-remove",         POST, "workspace", L,   D,     D,    M,      H,       D,    D),
-    row("annotations:workspace-activity",    GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
-    row("annotations:report-read",           GET,  "report",    L,   O,     O,    O,      H,       O,    O),
-    row("annotations:report-passages",       GET,  "report",    L,   O,     O,    O,      H,       O,    O),
-    row("annotations:report-heatmap",        GET,  "report",    L,   O,     O,    O,      H,       O,    O),
-    row("annotations:passage-detail",        GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
-    row("annotations:passage-panel",         GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
-    row("annotations:passage-history",       GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
+    row("annotations:member-remove",         POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:workspace-activity",    GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-read",           GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-passages",       GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-heatmap",        GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:passage-detail",        GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
+    row("annotations:passage-panel",         GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
+    row("annotations:passage-history",       GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
     row("annotations:passage-tag-add",       GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-tag-add",       POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:passage-tag-add",       POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:passage-tag-remove",    GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-tag-remove",    POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:passage-tag-remove",    POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:passage-status",        GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-status",        POST, "passage",   L,   D,     D,    O,      H,       D,    D),
+    row("annotations:passage-status",        POST, "passage",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-create",        GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-create",        POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:comment-create",        POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:highlight-create",      GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:highlight-create",      POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:highlight-create",      POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:sourcelink-create",     GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:sourcelink-create",     POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:sourcelink-create",     POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     # Replying and resolving are for annotators; editing and deleting for the author (the curator
     # here) or a curator.
     row("annotations:comment-reply",         GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-reply",         POST, "comment",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:comment-reply",         POST, "comment",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:comment-edit",          GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-edit",          POST, "comment",   L,   D,     D,    O,      H,       D,    D),
+    row("annotations:comment-edit",          POST, "comment",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-delete",        GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-delete",        POST, "comment",   L,   D,     D,    O,      H,       D,    D),
+    row("annotations:comment-delete",        POST, "comment",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-resolve",       GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-resolve",       POST, "comment",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:comment-resolve",       POST, "comment",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:highlight-delete",      GET,  "highlight", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       D,    D),
+    row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       H,    H),
     row("annotations:sourcelink-delete",     GET,  "link",      L,   N,     N,    N,      N,       N,    N),
-    row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       D,    D),
+    row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       H,    H),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
 ]
@@ -388,13 +388,10 @@ def outcome_of(response):
 
 
 def secrets_hidden_from(role, r, expected):
-    """Outsiders never see the workspace's text, and nobody sees it in a refusal. Staff read every
-    workspace in the browser by design (the site's menu names them all, on the admin's password
-    pages too), but the admin shows them only the records they curate."""
-    if role in ("anon", "outsider") or expected not in (OK, MOVED):
+    """Nobody outside the workspace sees its text, staff or not (only membership opens a
+    workspace), and nobody sees it in a refusal."""
+    if role in ("anon", "outsider", "staff", "staff_outsider") or expected not in (OK, MOVED):
         return SECRETS
-    if r.target.startswith("admin") and role in ("staff", "staff_outsider"):
-        return {key: text for key, text in SECRETS.items() if key != "workspace"}
     return {}
 
 

@@ -159,7 +159,6 @@ class TagAdmin(SimpleHistoryAdmin):
 
 @admin.register(TaggedPassage)
 class TaggedPassageAdmin(ScopedAdmin):
-    workspace_path = "content_object__report__workspace"
     list_display = ("tag", "content_object", "added_by", "created_at")
     list_select_related = ("tag", "content_object", "added_by")
     list_filter = (

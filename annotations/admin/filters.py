@@ -115,7 +115,7 @@ class CitesSourceFilter(admin.SimpleListFilter):
         # Django applies a filter only when it has choices: a bad or unknown source lists nothing.
         if self.value() is None:
             return []
-        source = scoped(Source.objects.filter(uuid=self._uuid()), "workspace", request).first()
+        source = scoped(Source.objects.filter(uuid=self._uuid()), request).first()
         return [(self.value(), source.title if source else "(unknown source)")]
 
     def queryset(self, request, queryset):

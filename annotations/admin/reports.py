@@ -143,7 +143,6 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Section)
 class SectionAdmin(ScopedAdmin):
-    workspace_path = "report__workspace"
     list_display = ("title", "report", "order", "level", "passage_count")
     list_select_related = ("report",)
     list_filter = (filters.REPORT_WORKSPACE, ("report", admin.RelatedOnlyFieldListFilter), "level")
@@ -238,7 +237,6 @@ def status_action(status, description):
 
 @admin.register(Passage)
 class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    workspace_path = "report__workspace"
     form = PassageForm
     list_display = (
         "excerpt",
@@ -363,7 +361,6 @@ class TaggedHighlightInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Highlight)
 class HighlightAdmin(ScopedAdmin):
-    workspace_path = "passage__report__workspace"
     list_display = ("quote", "passage", "start", "end", "tag_count", "created_by", "created_at")
     list_select_related = ("passage", "created_by")
     list_filter = (
@@ -394,7 +391,6 @@ class HighlightAdmin(ScopedAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    workspace_path = "passage__report__workspace"
     form = CommentForm
     list_display = ("excerpt", "passage", "author", "thread", "resolved", "reply_count", "created_at", "deleted")
     list_display_links = ("excerpt",)

@@ -158,7 +158,6 @@ class SourceAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(SourceLink)
 class SourceLinkAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    workspace_path = "passage__report__workspace"
     form = SourceLinkForm
     list_display = ("passage", "relation", "source", "footnote", "added_by", "created_at")
     list_select_related = ("passage", "source", "added_by")

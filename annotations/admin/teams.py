@@ -17,7 +17,6 @@ class MembershipInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(ScopedAdmin):
-    workspace_path = ""
     list_display = ("name", "slug", "member_count", "report_count", "source_count", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
