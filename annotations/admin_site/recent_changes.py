@@ -15,8 +15,7 @@ from django.utils.text import capfirst
 from ..models import Comment, Passage, Report, Source, SourceLink, Tag
 from ..permissions import curated_workspace_ids, curates_anywhere
 
-# The tracked models. Their historical rows reach the workspace by the path the model declares
-# (`workspace_path`); the shared codebook (Tag) declares none.
+# The tracked models. Their historical rows reach the workspace by the path the model declares.
 TRACKED = (Passage, Comment, SourceLink, Source, Tag, Report)
 LIMIT = 100
 
@@ -64,9 +63,8 @@ def latest_changes(model, request, filters):
     history = model.history.model
     rows = history.objects.all()
     ids = curated_workspace_ids(request.user)
-    path = getattr(model, "workspace_path", None)
-    if ids is not None and path:
-        rows = rows.filter(**{f"{path}__in": ids})
+    if ids is not None:
+        rows = rows.filter(**{f"{model.workspace_path}__in": ids})
     if filters.get("user"):
         rows = rows.filter(history_user__username=filters["user"])
     if filters.get("since"):

@@ -86,7 +86,8 @@ def _specs():
             changed=("created_at",),
             owner_fields=("workspace", "user"),
         ),
-        Spec(Tag, ("name",), derived=("slug",)),
+        # A tag is (workspace, name); its uuid names it in this instance's URLs only.
+        Spec(Tag, ("workspace", "name"), derived=("slug", "uuid"), owner_fields=("workspace",)),
         Spec(
             Report,
             ("uuid",),
