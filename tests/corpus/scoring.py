@@ -18,8 +18,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from annotations.importing import ParsedReport, parse_report  # noqa: E402
+from annotations.importing.structure import is_notes_heading  # noqa: E402
 
 MAX_BYTES = 10 * 1024 * 1024
+VERBOSE = "-v" in sys.argv
 METADATA_FIELDS = ("authors", "publisher", "published_on", "report_number", "source_url")
 
 # What must never be left in a passage: footnote markers, table pipes, Markdown syntax, page furniture.
@@ -110,7 +112,11 @@ def score(gold_path: Path) -> Score:
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     report = parse(HERE / gold["file"])
     body = [(section, passage) for section in report.sections for passage in section.passages]
-    titled = [norm(section.title) for section in report.sections if section.title and section.passages]
+    titled = [
+        norm(section.title)
+        for section in report.sections
+        if section.title and (section.passages or not is_notes_heading(section.title))
+    ]
     expected = [norm(title) for title in gold["sections"]]
     found = sum(1 for title in expected if title in titled)
     if found == len(expected) and [t for t in titled if t in expected] != expected:
@@ -129,6 +135,9 @@ def score(gold_path: Path) -> Score:
             ]
         if not hits:
             broken.append(want["text"][:60])
+            if VERBOSE:
+                near = [p.text for p in report.notes + [p for _, p in body] if p.text[:30] == want["text"][:30]]
+                print(f"  want {want['text']!r}\n  got  {near[:1]!r}")
     texts = [p.text for _, p in body] + [p.text for p in report.notes] + [s.title for s in report.sections]
     present = [phrase for phrase in gold.get("absent", []) if any(phrase in text for text in texts)]
     dirty = [
