@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from . import metadata as meta
 from .assemble import Block, build_report, shift_heading_levels
-from .chrome import CHROME_LINK, Lead, strip_lead
+from .chrome import CHROME_LINK, strip_lead
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import NOTE_START, sentinel, superscript
 from .lists import label_kind
