@@ -1,5 +1,6 @@
 """The plain-text parser on small texts, one artefact of PDF extraction at a time."""
 
+from datetime import date
 from pathlib import Path
 
 from annotations.importing import parse_report
@@ -311,12 +312,15 @@ def test_research_service_sample_page_breaks_notes_and_bullets():
     assert [s.title for s in report.sections if s.title] == [
         "Introduction", "Federal Programs", "State Revolving Funds", "Issues for Congress"
     ]  # fmt: skip
-    programs = report.sections[2].passages
+    sections = {section.title: section.passages for section in report.sections}
+    assert "" not in sections  # the date under the title is the report's metadata, not a passage
+    assert report.metadata.published_on == date(2022, 3, 3)
+    programs = sections["Federal Programs"]
     assert len(programs) == 1
     assert programs[0].text.endswith("which operates a loan and grant program that has been in place since the 1930s.")
     assert programs[0].footnotes == ["4", "5"]
-    assert report.sections[1].passages[0].footnotes == ["1", "2", "3"]
-    assert "$472.6 billion over 20 years" in report.sections[1].passages[0].text
+    assert sections["Introduction"][0].footnotes == ["1", "2", "3"]
+    assert "$472.6 billion over 20 years" in sections["Introduction"][0].text
     assert [(n.label, n.page) for n in report.notes] == [("1", 1), ("2", 1), ("3", 1), ("4", 2), ("5", 3)]
     bullets = [p.text for p in report.sections[-1].passages if p.kind == "list_item"]
     assert bullets == [

@@ -189,7 +189,8 @@ def from_pairs(pairs: list[tuple[str, str]]) -> ReportMetadata:
                 set_field(metadata, "publisher", publisher_name(value))
             else:
                 authors += [name for name in person_names(value).split("; ") if name not in authors]
-        elif key in ("citationtechnicalreportinstitution", "citationpublisher", "dcpublisher", "publisher", "ogsitename"):
+        elif key in ("citationtechnicalreportinstitution", "citationpublisher", "dcpublisher", "publisher",
+                     "ogsitename"):  # fmt: skip
             set_field(metadata, "publisher", publisher_name(value) or value)
         elif key in ("citationpublicationdate", "citationdate", "dcdate", "dcdateissued", "publicationdate",
                      "articlepublishedtime", "date", "creationdate", "published"):  # fmt: skip

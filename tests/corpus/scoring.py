@@ -29,7 +29,9 @@ _DIRT = {
     "footnote marker": re.compile(r"\[\^?\d{1,3}\]|\ue000|\ue002|<sup>"),
     "table pipe": re.compile(r"^\s*\||\|\s*$|\s\|\s"),
     "markdown syntax": re.compile(r"\*\*|__|^#{1,6}\s|\]\(https?:|^\s*[-*+]\s\[|^---$|<[a-z]+[ >]|\\[\\`*_\[\]]"),
-    "page furniture": re.compile(r"^(?:Congressional Research Service|Page \d+)\s*\d*$|\bCongressional Research Service\s+\d{1,3}$"),
+    "page furniture": re.compile(
+        r"^(?:Congressional Research Service|Page \d+)\s*\d*$|\bCongressional Research Service\s+\d{1,3}$"
+    ),
 }
 
 
@@ -63,6 +65,7 @@ class Score:
     references: int
     references_expected: int
     broken: list[str]  # gold passages not found exactly (split, merged or damaged)
+    known_limits: list[str] = field(default_factory=list)  # gold passages the file gives no means to find
     present: list[str] = field(default_factory=list)  # text that should have been dropped
     dirty: list[str] = field(default_factory=list)
     metadata_wrong: list[str] = field(default_factory=list)
@@ -89,6 +92,7 @@ class Score:
             f"{f' (+{len(self.extra_sections)} extra)' if self.extra_sections else ''}"
             f"  notes {self.notes}/{self.notes_expected}  references {self.references}/{self.references_expected}"
             f"  broken paragraphs {len(self.broken)}"
+            f"{f' (+{len(self.known_limits)} known limit)' if self.known_limits else ''}"
         )
         problems = []
         if not self.title_ok:
@@ -121,7 +125,7 @@ def score(gold_path: Path) -> Score:
     found = sum(1 for title in expected if title in titled)
     if found == len(expected) and [t for t in titled if t in expected] != expected:
         found -= 1  # all there, but out of order
-    broken = []
+    broken, known_limits = [], []
     for want in gold["passages"]:
         if want.get("kind") == "note":
             hits = [p for p in report.notes if p.label == want["label"] and norm(p.text) == norm(want["text"])]
@@ -133,7 +137,9 @@ def score(gold_path: Path) -> Score:
                 and ("section" not in want or norm(s.title) == norm(want["section"]))
                 and ("footnotes" not in want or p.footnotes == want["footnotes"])
             ]
-        if not hits:
+        if not hits and want.get("known_limit"):
+            known_limits.append(want["text"][:60])
+        elif not hits:
             broken.append(want["text"][:60])
             if VERBOSE:
                 near = [p.text for p in report.notes + [p for _, p in body] if p.text[:30] == want["text"][:30]]
@@ -162,6 +168,7 @@ def score(gold_path: Path) -> Score:
         references=sum(len(p.footnotes) for _, p in body),
         references_expected=gold["references"],
         broken=broken,
+        known_limits=known_limits,
         present=present,
         dirty=dirty,
         metadata_wrong=wrong,
@@ -179,7 +186,7 @@ def main() -> int:
         f"{sum(s.sections_found for s in scores)}/{sum(s.sections_expected for s in scores)}, notes "
         f"{sum(s.notes for s in scores)}/{sum(s.notes_expected for s in scores)}, references "
         f"{sum(s.references for s in scores)}/{sum(s.references_expected for s in scores)}, broken paragraphs "
-        f"{sum(len(s.broken) for s in scores)}"
+        f"{sum(len(s.broken) for s in scores)} (+{sum(len(s.known_limits) for s in scores)} known limits)"
     )
     return 0 if met == len(scores) else 1
 
