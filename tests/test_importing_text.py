@@ -341,3 +341,47 @@ def test_endnotes_numbered_by_chapter():
         ("1", "First of two."),
     ]
     assert [p.footnotes for p in body(report)] == [["1", "2"], ["1"]]
+
+
+def test_byline_lines_under_the_title_are_metadata_not_a_paragraph():
+    report = parse_text(
+        "Judiciary Budget Request for FY2027\n\nBarry J. McMillion\nCongressional Research Service\nApril 20, 2026\n\n"
+        "Overview\n\nThe federal judiciary's budget request was made public in March.\n"
+    )
+    assert [(s.title, [p.text for p in s.passages]) for s in report.sections] == [
+        ("Overview", ["The federal judiciary's budget request was made public in March."])
+    ]
+    metadata = report.metadata
+    assert (metadata.authors, metadata.publisher, metadata.published_on) == (
+        "Barry J. McMillion",
+        "Congressional Research Service",
+        date(2026, 4, 20),
+    )
+
+
+def test_lines_of_names_alone_are_not_a_byline():
+    report = parse_text("Courts\n\nSupreme Court\nFederal Circuit\n\nThe courts asked for more money this year.\n")
+    assert report.metadata.authors == ""
+    assert "Supreme Court" in [s.title for s in report.sections] + [p.text for s in report.sections for p in s.passages]
+
+
+def test_series_name_at_the_page_bottom_is_furniture_and_the_publisher():
+    report = parse_text(
+        "Capital Markets\n\nIntroduction\nMarkets are where securities are issued and traded by many firms.\n"
+        "Congressional Research Service \n1 \n\f"
+    )
+    assert [p.text for s in report.sections for p in s.passages] == [
+        "Markets are where securities are issued and traded by many firms."
+    ]
+    assert report.metadata.publisher == "Congressional Research Service"
+
+
+def test_heading_wrapped_onto_a_second_line_is_one_heading():
+    wide = "Under normal conditions, capital markets provide reliable sources of financing for businesses and"
+    report = parse_text(
+        "Title\n\nIntroduction\n"
+        + "Markets are where securities are issued and traded; they finance many firms across the\n" * 3
+        + "economy, and the report looks at them.\nNormal Market Conditions Versus Crisis\nConditions\n"
+        + wide + "\nhouseholds, who invest in them.\n"
+    )
+    assert [s.title for s in report.sections] == ["Introduction", "Normal Market Conditions Versus Crisis Conditions"]

@@ -50,6 +50,7 @@ _INLINE_RULES = [
     (re.compile(r"\[\^([^\]\s]+)\]"), lambda m: sentinel(m.group(1))),
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), lambda m: "" if CHROME_LINK.match(m.group(1).strip()) else m.group(0)),
     (re.compile(r"(?<=[^\s_])_{3,}(?=[^\s_])"), "_ "),  # "_Expenses___includes": italic, then a stray "__"
+    (re.compile(r"(?<=[^\W_])\*{4,}(?=[^\W_])"), ""),  # "**Note****s**": two bold runs in one word
     (re.compile(r"(?<=[^\s_*])(?:__|\*{4,})(?=[^\s_*])"), " "),  # empty emphasis between words: ",__container"
     (re.compile(r"<sup>\s*\[?(\d{1,3}|[*†‡])\]?\s*</sup>", re.IGNORECASE), lambda m: superscript(m.group(1))),
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
@@ -396,7 +397,8 @@ def _title(front_title: str, blocks: list[Block], lines: list[str]) -> tuple[str
     headings = [block for block in blocks if block.kind == "heading"]
     top = [block for block in headings if block.level == 1]
     first = blocks[0] if blocks else None
-    if first is not None and first.kind == "heading" and first.level == 1 and len(top) == 1:
+    lone = first is not None and first.kind == "heading" and first.level == 1 and len(top) == 1
+    if lone and (not front_title or collapse_whitespace(first.text) == collapse_whitespace(front_title)):
         blocks = blocks[1:]
         return front_title or first.text, shift_heading_levels(blocks)
     if front_title:
