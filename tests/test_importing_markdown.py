@@ -132,7 +132,10 @@ SAVED_PAGE = (
 def test_saved_page_chrome_before_the_body_is_dropped():
     report = parse(SAVED_PAGE)
     texts = [p.text for p in body(report)]
-    assert texts == ["Widgets are small parts made in many places.", "Supply grew in 2025 and fell again, by most counts."]
+    assert texts == [
+        "Widgets are small parts made in many places.",
+        "Supply grew in 2025 and fell again, by most counts.",
+    ]
     assert report.title == "Widget Policy"
 
 
@@ -172,7 +175,9 @@ def test_plain_lines_stay_paragraphs_in_an_ordinary_document():
 
 
 def test_pipe_rows_without_a_delimiter_row_are_a_table_with_their_continuation_lines():
-    report = parse("# T\n\nText.\n\n| Rule | Effect\n| CBLR | Lower ratio\n\nApplies to small banks.\n| eSLR | Lower\n\nNext.\n")
+    report = parse(
+        "# T\n\nText.\n\n| Rule | Effect\n| CBLR | Lower ratio\n\nApplies to small banks.\n| eSLR | Lower\n\nNext.\n"
+    )
     tables = [p for p in body(report) if p.kind == "table"]
     assert [t.text for t in tables] == ["Rule | Effect\nCBLR | Lower ratio Applies to small banks.\neSLR | Lower"]
     assert [p.text for p in body(report) if p.kind == "paragraph"] == ["Text.", "Next."]
@@ -207,7 +212,9 @@ def test_a_numbered_line_is_no_note_without_a_bracket_marker_for_it():
 
 
 def test_byline_lines_under_the_title_are_metadata():
-    report = parse("# Senate Conferees\n\nUpdated September 23, 2015\n\nCongressional Research Service\n\n98-380\n\nText.\n")
+    report = parse(
+        "# Senate Conferees\n\nUpdated September 23, 2015\n\nCongressional Research Service\n\n98-380\n\nText.\n"
+    )
     assert [p.text for p in body(report)] == ["Text."]
     metadata = report.metadata
     assert (metadata.published_on.isoformat(), metadata.publisher, metadata.report_number) == (
