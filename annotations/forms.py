@@ -2,7 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Comment, Highlight, Passage, Source, SourceLink, TaggedPassage, http_url_validator
+from .models import Comment, Highlight, Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
+from .services import REPORT_METADATA_FIELDS
 
 
 class PassageFilterForm(forms.Form):
@@ -138,3 +139,13 @@ class SourceLinkForm(forms.Form):
 class ReportUploadForm(forms.Form):
     file = forms.FileField(label="Report file (.txt, .md, .html, .pdf)")
     title = forms.CharField(required=False, max_length=500, label="Title (optional)")
+
+
+class ReportMetadataForm(forms.ModelForm):
+    """Curators correct the title and bibliographic details the import read from the file."""
+
+    class Meta:
+        model = Report
+        fields = REPORT_METADATA_FIELDS
+        widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"published_on": "Published on", "source_url": "Source URL", "report_number": "Report number"}

@@ -382,6 +382,7 @@ def test_heading_wrapped_onto_a_second_line_is_one_heading():
         "Title\n\nIntroduction\n"
         + "Markets are where securities are issued and traded; they finance many firms across the\n" * 3
         + "economy, and the report looks at them.\nNormal Market Conditions Versus Crisis\nConditions\n"
-        + wide + "\nhouseholds, who invest in them.\n"
+        + wide
+        + "\nhouseholds, who invest in them.\n"
     )
     assert [s.title for s in report.sections] == ["Introduction", "Normal Market Conditions Versus Crisis Conditions"]

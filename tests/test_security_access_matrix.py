@@ -89,6 +89,8 @@ APP_ROWS = [
     row("annotations:report-read",           GET,  "report",    L,   O,     O,    O,      H,       O,    O),
     row("annotations:report-passages",       GET,  "report",    L,   O,     O,    O,      H,       O,    O),
     row("annotations:report-heatmap",        GET,  "report",    L,   O,     O,    O,      H,       O,    O),
+    row("annotations:report-metadata",       GET,  "report",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:report-metadata",       POST, "report",    L,   D,     D,    M,      H,       D,    D),
     row("annotations:passage-detail",        GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
     row("annotations:passage-panel",         GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
     row("annotations:passage-history",       GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
@@ -352,6 +354,7 @@ def post_data(r, records):
     name = r.target.removeprefix("annotations:")
     data = {
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
+        "report-metadata": {"title": "Renamed report", "authors": "Jane Doe"},
         "member-set": {"username": "stan", "role": Role.VIEWER},
         "member-remove": {"username": "vera"},
         "passage-tag-add": {"name": "Energy"},

@@ -76,7 +76,7 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
         "published_on",
         "created_at",
     )
-    search_fields = ("title", "authors", "publisher", "original_filename", "source_url")
+    search_fields = ("title", "authors", "publisher", "report_number", "original_filename", "source_url")
     autocomplete_fields = ("workspace",)
     readonly_fields = (
         "uuid",
@@ -91,7 +91,19 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("workspace", "title", "slug", "authors", "publisher", "published_on", "source_url", "tags")},
+            {
+                "fields": (
+                    "workspace",
+                    "title",
+                    "slug",
+                    "authors",
+                    "publisher",
+                    "published_on",
+                    "report_number",
+                    "source_url",
+                    "tags",
+                )
+            },
         ),
         ("Progress", {"fields": ("progress", "links")}),
         (

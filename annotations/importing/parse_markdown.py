@@ -131,8 +131,10 @@ def parse_markdown(text: str, *, warnings: list[str] | None = None) -> ParsedRep
     lead = strip_lead(lines)
     lines = _drop_furniture(_drop_disclaimers(lead.lines))
     state = _State(Vocabulary(text), contents=lead.contents)
-    state.plain_headings = lead.found and not lead.contents and not any(
-        (heading := _ATX.match(line)) and not is_notes_heading(heading.group(2) or "") for line in lines
+    state.plain_headings = (
+        lead.found
+        and not lead.contents
+        and not any((heading := _ATX.match(line)) and not is_notes_heading(heading.group(2) or "") for line in lines)
     )
     i = 0
     while i < len(lines):
