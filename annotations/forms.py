@@ -144,8 +144,12 @@ class ReportUploadForm(forms.Form):
 class ReportMetadataForm(forms.ModelForm):
     """Curators correct the title and bibliographic details the import read from the file."""
 
+    source_url = forms.URLField(
+        required=False, max_length=1000, assume_scheme="https", validators=[http_url_validator], label="Source URL"
+    )
+
     class Meta:
         model = Report
         fields = REPORT_METADATA_FIELDS
         widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
-        labels = {"published_on": "Published on", "source_url": "Source URL", "report_number": "Report number"}
+        labels = {"published_on": "Published on", "report_number": "Report number"}

@@ -71,3 +71,25 @@ def test_hostile_metadata_values_stay_plain_text():
 def test_the_series_home_page_is_not_the_report_address():
     metadata, _ = take_byline(["https://crsreports.congress.gov", "98-380", "", "Text."])
     assert (metadata.source_url, metadata.report_number) == ("", "98-380")
+
+
+def test_testimony_first_page_block():
+    metadata, taken = take_byline(
+        [
+            "United States Government Accountability Office",
+            "Testimony Before the Subcommittee on Oversight, Committee on Homeland Security",
+            "For Release on Delivery Expected at 2:00 p.m. ET",
+            "Wednesday, April 22, 2015",
+            "Statement of Michele Mackin, Director, Acquisition and Sourcing Management",
+            "GAO-15-541T",
+            "",
+            "Each year, DHS invests billions of dollars in its major acquisition programs.",
+        ]
+    )
+    assert (metadata.authors, metadata.publisher, metadata.published_on, metadata.report_number, taken) == (
+        "Michele Mackin",
+        "U.S. Government Accountability Office",
+        date(2015, 4, 22),
+        "GAO-15-541T",
+        6,
+    )

@@ -44,7 +44,11 @@ _DATE_PATTERNS = (
     re.compile(r"^(?P<num_month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})$"),
     re.compile(r"^D:(?P<year>\d{4})(?P<num_month>\d{2})(?P<day>\d{2})"),  # PDF dates
 )
-_DATE_PREFIX = re.compile(r"^(?:updated|published|revised|released|issued|dated?|as of)\s*:?\s+", re.IGNORECASE)
+_DATE_PREFIX = re.compile(
+    r"^(?:(?:updated|published|revised|released|issued|dated?|as of)\s*:?\s+)?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?",
+    re.IGNORECASE,
+)
 REPORT_NUMBER = re.compile(
     r"^(?:(?:R|RL|RS|IF|IN|LSB|IG)\d{4,5}|\d{2}-\d{2,4}[A-Z]?|GAO-\d{2}-\d{1,5}[A-Z]{0,3}|CBO\s?\d{3,6})$"
 )
@@ -54,6 +58,13 @@ _URL = re.compile(r"^<?(https?://[^\s<>]+)>?$")
 _NAME = r"(?:[A-Z][a-zA-Z'’-]+|[A-Z]\.)"
 _PERSON = re.compile(rf"^{_NAME}(?:\s+{_NAME}){{1,3}}$")
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
+# First-page lines of hearing testimonies and GAO products that say what the document is, not who wrote it.
+_DOCUMENT_KIND = re.compile(
+    r"^(?:(?:report|testimony|statement|letter)\s+(?:to|before)\b|for release on delivery\b|expected at\b|"
+    r"highlights of\b|(?:gao|crs)\s+(?:report|testimony|insight|in focus)$)",
+    re.IGNORECASE,
+)
+_STATEMENT_OF = re.compile(r"^(?:statement|testimony|prepared statement) of\s+(?P<who>.+)$", re.IGNORECASE)
 
 
 def parse_date(text: str) -> date | None:
@@ -113,6 +124,11 @@ def byline(line: str, title: str = "") -> tuple[str, str] | None:
     found = parse_date(text)
     if found:
         return "published_on", found.isoformat()
+    statement = _STATEMENT_OF.match(text)
+    if statement:
+        return "authors", person_names(statement.group("who").split(",")[0])
+    if _DOCUMENT_KIND.match(text):
+        return "document", text
     both = _DATE_AND_NUMBER.match(text)
     if both and parse_date(both.group("date")) and report_number(both.group("number")):
         return "date_and_number", f"{parse_date(both.group('date')).isoformat()} {both.group('number')}"
@@ -161,6 +177,8 @@ def take_byline(lines: list[str], title: str = "") -> tuple[ReportMetadata, int]
 
 def set_field(metadata: ReportMetadata, name: str, value: str) -> None:
     """Record what a byline line or a metadata pair says, unless the field is already known."""
+    if name == "document":
+        return  # "Testimony Before the Committee on ...": read past, not stored
     if name == "date_and_number":
         day, number = value.split(" ", 1)
         set_field(metadata, "published_on", day)

@@ -45,6 +45,8 @@ _EMPHASIS_LINE = re.compile(r"^(\*{1,2}|_{1,2})(?=\S)(?P<text>[^*_]+?)(?<=\S)\1$
 _DISCLAIMER = re.compile(r"^(?:disclaimer|legal notice)s?:?$", re.IGNORECASE)
 _TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
 
+_ENDS_IN_NUMBER = re.compile(r"\s\d{1,4}\s*$")
+_MARKUP = re.compile(r"[\[\]<>`*_~\\]")
 _ESCAPES = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _INLINE_RULES = [
     (re.compile(r"\[\^([^\]\s]+)\]"), lambda m: sentinel(m.group(1))),
@@ -90,6 +92,7 @@ class _State:
     referenced: set[str] = field(default_factory=set)  # "[N]" markers seen in the text
     bodied: set[str] = field(default_factory=set)  # markers whose note body has been read
     interrupted: int | None = None  # index of a paragraph a page-bottom note cut off mid-sentence
+    last_filled: int = 0  # index of the last line with text
 
     def flush(self) -> None:
         if self.lines:
@@ -131,6 +134,7 @@ def parse_markdown(text: str, *, warnings: list[str] | None = None) -> ParsedRep
     lead = strip_lead(lines)
     lines = _drop_furniture(_drop_disclaimers(lead.lines))
     state = _State(Vocabulary(text), contents=lead.contents)
+    state.last_filled = max((i for i, line in enumerate(lines) if line.strip()), default=0)
     state.plain_headings = (
         lead.found
         and not lead.contents
@@ -187,6 +191,8 @@ def _drop_furniture(lines: list[str]) -> list[str]:
     """Page footers and headers a PDF conversion left as paragraphs: short lines that repeat with a page number."""
     keys: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
+        if not _ENDS_IN_NUMBER.search(line):
+            continue
         text = _inline(line.strip())
         standalone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
         if standalone and re.search(r"\s\d{1,4}$", text) and len(text.split()) <= 8 and not ends_sentence(text):
@@ -270,7 +276,7 @@ def _take(state: _State, lines: list[str], i: int) -> int:
         state.lines.append(line)
         return i + 1
     alone = not nxt.strip() and (i == 0 or not lines[i - 1].strip())
-    level = _named_heading(state, line, lines, i) if alone else None
+    level = _named_heading(state, line, i) if alone else None
     if level:
         state.flush()
         _add_heading(state, level, _EMPHASIS_LINE.sub(r"\g<text>", line.strip()))
@@ -288,14 +294,14 @@ def _page_note(state: _State, line: str) -> tuple[str, str] | None:
     return None
 
 
-def _named_heading(state: _State, line: str, lines: list[str], i: int) -> int | None:
+def _named_heading(state: _State, line: str, i: int) -> int | None:
     """The level of a line standing alone that a contents list names, or that looks like a heading on a
     saved page without headings (short, no closing punctuation; in italics: a subheading)."""
     text = collapse_whitespace(_inline(line))
     if text.casefold() in state.contents:
         return state.contents[text.casefold()]
-    if not state.plain_headings or not any(later.strip() for later in lines[i + 1 :]):
-        return None
+    if not state.plain_headings or i >= state.last_filled:
+        return None  # a heading has text after it
     words = text.split()
     if not 1 <= len(words) <= 12 or len(text) > 100 or ends_sentence(text) or text.endswith(","):
         return None
@@ -363,6 +369,8 @@ def _table_row(line: str) -> str:
 
 def _inline(text: str) -> str:
     """Reduce inline Markdown to plain text; footnote references become sentinels."""
+    if not _MARKUP.search(text):
+        return text  # most lines: nothing to reduce, and twenty substitutions saved
     escaped: list[str] = []
 
     def protect(match):
