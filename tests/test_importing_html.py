@@ -177,3 +177,24 @@ def test_meta_tags_give_the_metadata():
 def test_canonical_link_is_the_source_url():
     report = parse("<html><head><link rel='canonical' href='https://example.org/r/1'></head><body><p>Text.</p>")
     assert report.metadata.source_url == "https://example.org/r/1"
+
+
+def test_footnote_paragraphs_with_back_links_under_a_notes_heading():
+    report = parse(
+        "<h1>T</h1><p>Claim.<sup><a href='#fn1'>1</a></sup> Other.<sup><a href='#fn2'>2</a></sup></p>"
+        "<h2>Notes</h2><p><a href='#ifn1' name='fn1'>1</a>. First source.</p>"
+        "<p><a href='#ifn2' name='fn2'>2</a>. Second source.</p>"
+    )
+    assert [(p.text, p.footnotes) for p in body(report)] == [("Claim. Other.", ["1", "2"])]
+    assert [(n.label, n.text) for n in report.notes] == [("1", "First source."), ("2", "Second source.")]
+
+
+def test_hostile_meta_tags_and_huge_link_lines_are_plain_text():
+    links = "<a href='#share'>Share</a> " * 20_000
+    report = parse(
+        "<head><meta name='citation_author' content='&lt;img src=x onerror=alert(1)&gt;'>"
+        f"<meta name='citation_publication_date' content='{'9' * 5000}'></head><body><p>{links}</p><p>Text.</p>"
+    )
+    assert [p.text for p in body(report)] == ["Text."]
+    assert report.metadata.authors == "<img src=x onerror=alert(1)>"  # text: templates escape it
+    assert report.metadata.published_on is None

@@ -227,3 +227,10 @@ def test_byline_lines_under_the_title_are_metadata():
 def test_front_matter_gives_authors_and_date():
     report = parse("---\ntitle: Widgets\nauthor: Jane Doe\ndate: 2024-05-01\n---\n\nText.\n")
     assert (report.metadata.authors, report.metadata.published_on.isoformat()) == ("Jane Doe", "2024-05-01")
+
+
+def test_hostile_saved_page_lines_stay_fast_and_plain():
+    breadcrumbs = "[Home](https://example.gov/) > " * 20_000
+    report = parse(f"{breadcrumbs}\n\n**Author(s):** {'<script>x</script>' * 3}\n\nText [{'x' * 100_000}](y).\n")
+    assert [p.text[:8] for p in body(report)] == ["Text xxx"]
+    assert report.metadata.authors == "<script>x</script>" * 3
