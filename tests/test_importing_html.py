@@ -198,3 +198,15 @@ def test_hostile_meta_tags_and_huge_link_lines_are_plain_text():
     assert [p.text for p in body(report)] == ["Text."]
     assert report.metadata.authors == "<img src=x onerror=alert(1)>"  # text: templates escape it
     assert report.metadata.published_on is None
+
+
+def test_table_of_contents_is_neither_a_section_nor_text():
+    report = parse(
+        "<h1>Widgets</h1><h2>Contents</h2><ul><li><a href='#s1'>Introduction</a></li>"
+        "<li><a href='#s2'>Supply</a></li></ul>"
+        "<h2 id='s1'>Introduction</h2><p>Text.</p><h2 id='s2'>Supply</h2><p>More.</p>"
+    )
+    assert [(s.title, [p.text for p in s.passages]) for s in report.sections] == [
+        ("Introduction", ["Text."]),
+        ("Supply", ["More."]),
+    ]

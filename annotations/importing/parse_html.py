@@ -7,9 +7,10 @@ and links to a footnote ("#fn1", "#_ftn1", class "footnote-ref"); footnote bodie
 of a footnotes container (class or id "footnotes", role "doc-endnotes") or elements whose id
 names a footnote ("fn1", "ftn1", "footnote-1"); under a "Footnotes" heading, a table whose rows
 start with a marker ("1." with a link back to the reference) holds one note a row. Navigation,
-scripts, styles, the site's own links ("Jump to…", "Share", "Subscribe") and an author-contact
-block are skipped. Metadata comes from <meta> tags (citation_*, Dublin Core, Open Graph), the
-canonical link, and the byline lines under the title ("September 23, 2015 (98-380)").
+scripts, styles, the site's own links ("Jump to…", "Share", "Subscribe"), an author-contact
+block and a table of contents under a "Contents" heading are skipped. Metadata comes from <meta>
+tags (citation_*, Dublin Core, Open Graph), the canonical link, and the byline lines under the
+title ("September 23, 2015 (98-380)").
 """
 
 import re
@@ -42,6 +43,7 @@ _MARKER_TEXT = re.compile(r"^[\[(]?(\d{1,4}|[*†‡§]{1,3})[\])]?$")
 _NOTE_ROW_MARKER = re.compile(r"^[\[(]?(\d{1,4}|[*†‡§]{1,3})[\])]?\.?$")
 # A paragraph that only labels a block: the author-contact block is the site's; the others are headings.
 _CONTACT_LABEL = re.compile(r"^(?:author|authors'?|contact)(?: contact)? information$", re.IGNORECASE)
+_CONTENTS = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
 _LABEL_HEADING = re.compile(r"^(?:acknowledge?ments?|about the authors?)$", re.IGNORECASE)
 _META_NAME = re.compile(r"^(?:citation_|dc\.|dcterms\.|og:|article:|author$|publisher$|date$)", re.IGNORECASE)
 
@@ -88,6 +90,7 @@ class _ReportHTMLParser(HTMLParser):
         self.pre_depth = 0
         self.meta_pairs: list[tuple[str, str]] = []  # (name, content) of <meta> tags and the canonical link
         self.in_contact = False  # inside an author-contact block, skipped up to the next heading
+        self.in_contents = False  # under a "Contents" heading, skipped up to the next heading
 
     # --- tags -----------------------------------------------------------------------------
 
@@ -289,13 +292,15 @@ class _ReportHTMLParser(HTMLParser):
         if heading is None and _LABEL_HEADING.match(text) and self.note_label is None:
             heading = _HEADING.match("h2")
         if heading and self.note_label is None:
-            self.blocks.append(Block("heading", text, level=int(heading.group(1))))
+            self.in_contents = bool(_CONTENTS.match(text))
+            if not self.in_contents:  # a table of contents repeats the headings: neither section nor text
+                self.blocks.append(Block("heading", text, level=int(heading.group(1))))
             self.in_notes_section = is_notes_heading(text)
             self.in_contact = False
             return
         if _CONTACT_LABEL.match(text):
             self.in_contact = True
-        if self.in_contact:
+        if self.in_contact or self.in_contents:
             return
         kind = self._kind("paragraph")
         label = ""
