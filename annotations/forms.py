@@ -1,7 +1,8 @@
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Passage, Source, SourceLink, TaggedPassage, http_url_validator
+from .models import Comment, Highlight, Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
+from .services import REPORT_METADATA_FIELDS
 
 
 class PassageFilterForm(forms.Form):
@@ -137,3 +138,17 @@ class SourceLinkForm(forms.Form):
 class ReportUploadForm(forms.Form):
     file = forms.FileField(label="Report file (.txt, .md, .html, .pdf)")
     title = forms.CharField(required=False, max_length=500, label="Title (optional)")
+
+
+class ReportMetadataForm(forms.ModelForm):
+    """Curators correct the title and bibliographic details the import read from the file."""
+
+    source_url = forms.URLField(
+        required=False, max_length=1000, assume_scheme="https", validators=[http_url_validator], label="Source URL"
+    )
+
+    class Meta:
+        model = Report
+        fields = REPORT_METADATA_FIELDS
+        widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"published_on": "Published on", "report_number": "Report number"}

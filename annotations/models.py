@@ -434,6 +434,9 @@ class Report(ByUuidMixin, models.Model):
     publisher = models.CharField(max_length=300, blank=True)
     published_on = models.DateField(null=True, blank=True)
     source_url = models.URLField(max_length=1000, blank=True, validators=[http_url_validator])
+    report_number = models.CharField(
+        max_length=50, blank=True, help_text="The publisher's number for the report: R48903, GAO-15-541T, 98-380."
+    )
     original_filename = models.CharField(max_length=300, blank=True)
     content_sha256 = models.CharField(
         max_length=64, blank=True, db_index=True, help_text="SHA-256 of the imported file: re-imports are detected."

@@ -22,6 +22,7 @@ from .models import (
     Highlight,
     Membership,
     Passage,
+    Report,
     Role,
     Source,
     SourceLink,
@@ -542,3 +543,20 @@ def membership_remove(*, workspace, user) -> None:
         membership.delete()
     except ValidationError as error:
         raise ServiceError(" ".join(error.messages)) from None
+
+
+REPORT_METADATA_FIELDS = ("title", "authors", "publisher", "published_on", "report_number", "source_url")
+
+
+@transaction.atomic
+def report_update_metadata(*, report: Report, user=None, **fields) -> Report:
+    """Change a report's title and bibliographic details (curators correct what the import read)."""
+    unknown = set(fields) - set(REPORT_METADATA_FIELDS)
+    if unknown:
+        raise TypeError(f"not report metadata: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.full_clean()
+    report._history_user = user
+    report.save()
+    return report

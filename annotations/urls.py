@@ -18,6 +18,7 @@ urlpatterns = [
     path("w/<slug:slug>/activity/", insights.workspace_activity, name="workspace-activity"),
     path("r/<uuid:uuid>/", reports.report_read, name="report-read"),
     path("r/<uuid:uuid>/passages/", reports.report_passages, name="report-passages"),
+    path("r/<uuid:uuid>/metadata/", reports.report_metadata, name="report-metadata"),
     path("r/<uuid:uuid>/heatmap/", insights.report_heatmap, name="report-heatmap"),
     path("p/<uuid:uuid>/", passages.passage_detail, name="passage-detail"),
     path("p/<uuid:uuid>/panel/", passages.passage_panel, name="passage-panel"),

@@ -93,6 +93,8 @@ APP_ROWS = [
     row("annotations:report-read",           GET,  "report",    L,   O,     O,    O,      H,       H,    H),
     row("annotations:report-passages",       GET,  "report",    L,   O,     O,    O,      H,       H,    H),
     row("annotations:report-heatmap",        GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-metadata",       GET,  "report",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:report-metadata",       POST, "report",    L,   D,     D,    M,      H,       H,    H),
     row("annotations:passage-detail",        GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
     row("annotations:passage-panel",         GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
     row("annotations:passage-history",       GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
@@ -349,6 +351,7 @@ def post_data(r, records):
     data = {
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
         "codebook-import": {"file": SimpleUploadedFile("codebook.qdc", codebook_xml([records["tag"]]).encode())},
+        "report-metadata": {"title": "Renamed report", "authors": "Jane Doe"},
         "member-set": {"username": "stan", "role": Role.VIEWER},
         "member-remove": {"username": "vera"},
         "passage-tag-add": {"name": "Energy"},

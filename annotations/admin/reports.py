@@ -87,7 +87,7 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
         "published_on",
         "created_at",
     )
-    search_fields = ("title", "authors", "publisher", "original_filename", "source_url")
+    search_fields = ("title", "authors", "publisher", "report_number", "original_filename", "source_url")
     autocomplete_fields = ("workspace",)
     readonly_fields = (
         "uuid",
@@ -102,7 +102,18 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("workspace", "title", "slug", "authors", "publisher", "published_on", "source_url")},
+            {
+                "fields": (
+                    "workspace",
+                    "title",
+                    "slug",
+                    "authors",
+                    "publisher",
+                    "published_on",
+                    "report_number",
+                    "source_url",
+                )
+            },
         ),
         ("Progress", {"fields": ("progress", "links")}),
         (

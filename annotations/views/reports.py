@@ -7,8 +7,8 @@ from django.db.models.functions import Greatest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions
-from ..forms import PassageFilterForm, ReportUploadForm
+from .. import permissions, services
+from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
 from ..models import Passage, Report, Tag, TaggedPassage
@@ -174,8 +174,25 @@ def report_read(request, uuid):
         codebook=Tag.objects.filter(workspace=report.workspace).only("name", "description"),
         members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
+        metadata_form=ReportMetadataForm(instance=report) if context["can_curate"] else None,
     )
     return render(request, "annotations/report_read.html", context)
+
+
+@login_required
+@require_POST
+def report_metadata(request, uuid):
+    """Curators correct a report's title, authors, publisher, date, number and source URL."""
+    report = get_report_for_user(request, uuid)
+    require(permissions.can_curate, request.user, report.workspace)
+    form = ReportMetadataForm(request.POST, instance=Report.objects.get(pk=report.pk))
+    if form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in services.REPORT_METADATA_FIELDS}
+        services.report_update_metadata(report=report, user=request.user, **fields)
+        messages.success(request, "Report details saved.")
+        return redirect(report)
+    context = {"report": report, "metadata_form": form, **roles_context(request.user, report.workspace)}
+    return render(request, "annotations/report_metadata.html", context, status=400)
 
 
 @login_required
