@@ -1,7 +1,7 @@
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Comment, Highlight, Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
+from .models import Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
 from .services import REPORT_METADATA_FIELDS
 
 
