@@ -15,10 +15,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# DEBUG is off unless set: the development targets switch it on (override with DEBUG=0 make ...).
+run check: export DEBUG ?= 1
+
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --verbosity 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST)
+	@# The job worker (background imports) runs beside the server and stops with it.
+	$(PY) manage.py run_huey --quiet & worker=$$!; trap 'kill $$worker' EXIT; $(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest -n auto
@@ -30,6 +34,7 @@ check: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+	$(PY) bench/hostile.py
 
 load: $(VENV)/.runtime
 	$(PY) bench/load.py

@@ -66,9 +66,13 @@ class TagAddForm(forms.Form):
     name = forms.CharField(max_length=100, label="Add a tag")
 
 
+# Integers from forms stay within what every database column holds (a larger one is a 400, not a 500).
+MAX_INTEGER = 2**31 - 1
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Passage.Status.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=0, max_value=MAX_INTEGER, widget=forms.HiddenInput)
 
 
 class CommentForm(forms.Form):
@@ -83,12 +87,12 @@ class CommentEditForm(forms.Form):
     """An edit says which version it changes, so a concurrent edit is never overwritten silently."""
 
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment (Markdown)")
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=0, max_value=MAX_INTEGER, widget=forms.HiddenInput)
 
 
 class HighlightForm(forms.Form):
-    start = forms.IntegerField(min_value=0)
-    end = forms.IntegerField(min_value=1)
+    start = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
+    end = forms.IntegerField(min_value=1, max_value=MAX_INTEGER)
     tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated tag names.")
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -1,5 +1,7 @@
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 
@@ -32,3 +34,53 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+def _trusted(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class TrustedProxyMiddleware:
+    """Forwarded headers are believed only from the reverse proxies named in TRUSTED_PROXIES.
+
+    From anyone else X-Forwarded-Proto is dropped (so SECURE_PROXY_SSL_HEADER cannot be spoofed)
+    and the client address stays REMOTE_ADDR. From a trusted proxy the client is the right-most
+    X-Forwarded-For address that is not itself a trusted proxy: the left part of the header is
+    whatever the client sent, so it is never believed. `client_ip()` reads the result; django-axes
+    throttles logins by it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.networks = [ipaddress.ip_network(proxy, strict=False) for proxy in settings.TRUSTED_PROXIES]
+
+    def __call__(self, request):
+        request.client_ip = self.client_address(request.META)
+        return self.get_response(request)
+
+    def client_address(self, meta):
+        remote = meta.get("REMOTE_ADDR", "")
+        if not _trusted(remote, self.networks):
+            meta.pop("HTTP_X_FORWARDED_PROTO", None)
+            return remote
+        hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not _trusted(hop, self.networks):
+                return hop if _valid(hop) else remote
+        return remote
+
+
+def _valid(address):
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def client_ip(request):
+    """The client's address for django-axes (AXES_CLIENT_IP_CALLABLE)."""
+    return getattr(request, "client_ip", None) or request.META.get("REMOTE_ADDR", "")

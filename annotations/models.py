@@ -832,3 +832,59 @@ class SourceLink(ByUuidMixin, models.Model):
             raise ValidationError({"highlight": "The highlight belongs to another passage."})
         if self.source_id is not None and self.source.workspace_id != self.passage.report.workspace_id:
             raise ValidationError({"source": "The source belongs to another workspace than the passage."})
+
+
+# --- Background jobs (annotations/jobs.py) ----------------------------------------------------
+
+
+class Job(models.Model):
+    """Long work done by a job worker, not in the request: its state, progress and outcome."""
+
+    class Kind(models.TextChoices):
+        IMPORT_REPORT = "import_report", "report import"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    uuid = uuid_field()
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The input (an uploaded file) travels with the job, so a worker on any machine can run it;
+    # emptied when the job ends.
+    payload = models.BinaryField(blank=True, default=b"")
+    params = models.JSONField(default=dict, blank=True)
+    # Which worker runs it (host:pid), so a worker that died mid-job can be told from a slow one.
+    worker = models.CharField(max_length=200, blank=True)
+    phase = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)  # the outcome for a person: a summary, or what went wrong
+    report = models.ForeignKey("Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    workspace_path = "workspace"
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.status})"
+
+    def get_absolute_url(self):
+        return uuid_url("annotations:job-detail", self.uuid)
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else None

@@ -35,5 +35,6 @@ urlpatterns = [
     path("c/<uuid:uuid>/resolve/", comments.comment_resolve, name="comment-resolve"),
     path("h/<uuid:uuid>/delete/", highlights.highlight_delete, name="highlight-delete"),
     path("l/<uuid:uuid>/delete/", sources.source_link_delete, name="sourcelink-delete"),
+    path("j/<uuid:uuid>/", reports.job_detail, name="job-detail"),
     path("search/", search.search_page, name="search"),
 ]

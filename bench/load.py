@@ -37,6 +37,8 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from browser import multipart
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/annotations_load"
 PASSWORD = "load-test-password-1"
@@ -59,6 +61,9 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker, gthread (default 2)")
     parser.add_argument("--think-ms", type=float, default=0, help="pause between a user's requests (default 0)")
     parser.add_argument("--restart-postgres-at", type=float, metavar="SECONDS", help="restart PostgreSQL then")
+    parser.add_argument(
+        "--upload-every", type=float, default=5, metavar="SECONDS", help="a curator uploads a report (default 5)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
 
@@ -89,6 +94,7 @@ def prepare(args):
     create_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    os.environ.setdefault("DEBUG", "1")  # this process only seeds the database
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -108,6 +114,8 @@ def prepare(args):
         get_user_model()(username=f"load{i:02}", password=password) for i in range(1, args.users + 1)
     )
     Membership.objects.bulk_create(Membership(workspace=workspace, user=u, role=Role.ANNOTATOR) for u in users)
+    curator = get_user_model().objects.create(username="loadcurator", password=password)
+    Membership.objects.create(workspace=workspace, user=curator, role=Role.CURATOR)
     report = Report.objects.get(workspace=workspace)
     passages = [str(u) for u in Passage.objects.filter(report=report).order_by("order").values_list("uuid", flat=True)]
     connection.close()
@@ -172,6 +180,9 @@ def server_environment(args):
         "DEBUG": "0",
         "SECRET_KEY": "load-test-only-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "TRUSTED_PROXIES": "127.0.0.1",  # the simulated TLS-terminating proxy sets X-Forwarded-Proto
+        "JOBS_SQLITE_PATH": str(Path(tempfile.gettempdir()) / "annotations-load-jobs.sqlite3"),
+        "JOBS_IMMEDIATE": "0",
         "LOG_LEVEL": "ERROR",
     }
 
@@ -184,7 +195,11 @@ def start_server(args, port, log):
     )
     gunicorn = [python, "-m", "gunicorn", "project.wsgi", "--bind", f"127.0.0.1:{port}"]
     gunicorn += ["--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads)]
+    Path(env["JOBS_SQLITE_PATH"]).unlink(missing_ok=True)
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    # The job worker: uploads are imported in the background.
+    worker = [python, "manage.py", "run_huey", "--workers", "2"]
+    server.worker = subprocess.Popen(worker, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -199,8 +214,10 @@ def start_server(args, port, log):
 
 
 def stop_server(server):
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+    for process in (server, server.worker):
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in (server, server.worker):
+        process.wait(timeout=60)
 
 
 # --- The simulated annotators ------------------------------------------------------------------
@@ -214,8 +231,10 @@ class Browser:
         self.port, self.log = port, log
         self.origin = f"https://127.0.0.1:{port}"
         self.cookies = {}
+        self.location = None
 
-    def request(self, kind, method, path, form=None, htmx=False):
+    def request(self, kind, method, path, form=None, htmx=False, file=None):
+        """`file`: (name, bytes) sent with the form as a multipart upload."""
         headers = {"X-Forwarded-Proto": "https", "Referer": self.origin + "/", "Origin": self.origin}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -224,8 +243,11 @@ class Browser:
         body = None
         if form is not None:
             form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if file is not None:
+                body, headers["Content-Type"] = multipart(form, *file)
+            else:
+                body = urllib.parse.urlencode(form)
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.monotonic()
         status, text = "connection", ""
         try:
@@ -234,6 +256,7 @@ class Browser:
             response = connection.getresponse()
             text = response.read().decode("utf-8", "replace")
             status = response.status
+            self.location = response.headers.get("Location")
             for header in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(header).items():
                     self.cookies[name] = morsel.value
@@ -289,6 +312,49 @@ def annotator(number, plan, port, start_at, stop_at, think, log, writes, refused
                 refused.append(html.unescape(refusal.group(1)))
         if think:
             time.sleep(think)
+
+
+def uploader(plan, port, start_at, stop_at, every, log, jobs):
+    """A curator uploads a new report every `every` seconds while the annotators work; each upload
+    answers at once and its job runs in the background (the job URLs go to `jobs`)."""
+    browser = Browser(port, log)
+    browser.request("login", "GET", "/accounts/login/")
+    browser.request("login", "POST", "/accounts/login/", form={"username": "loadcurator", "password": PASSWORD})
+    while time.monotonic() < start_at:
+        time.sleep(0.01)
+    number = 0
+    while time.monotonic() < stop_at:
+        number += 1
+        text = f"Load report {number}\n\n" + "".join(f"Paragraph {i} of load report {number}.\n\n" for i in range(300))
+        form = {"title": f"Load report {number}"}
+        status, _ = browser.request(
+            "upload", "POST", f"/w/{plan['workspace']}/upload/", form=form, file=(f"load-{number}.txt", text.encode())
+        )
+        if status == 302:
+            jobs.append(browser.location)
+        time.sleep(every)
+
+
+def job_outcomes(port, jobs, log, seconds=180):
+    """Wait for the uploads' jobs to end (polling as the job page does); their outcomes."""
+    browser = Browser(port, [])
+    browser.request("login", "GET", "/accounts/login/")
+    browser.request("login", "POST", "/accounts/login/", form={"username": "loadcurator", "password": PASSWORD})
+    outcomes, deadline = Counter(), time.monotonic() + seconds
+    for url in jobs:
+        while True:
+            status, text = browser.request("job", "GET", url, htmx=True)
+            if "hx-trigger" not in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        outcomes["succeeded" if "Imported" in text else "failed" if 'role="alert"' in text else "unfinished"] += 1
+    uploads = [entry for entry in log if entry[0] == "upload"]
+    return {
+        "uploaded": len(jobs),
+        "upload_statuses": dict(Counter(str(entry[1]) for entry in uploads)),
+        "upload_p95_ms": millis(percentile([entry[3] for entry in uploads], 0.95)),
+        "jobs": dict(outcomes),
+    }
 
 
 def restart_postgres(at, window):
@@ -384,6 +450,10 @@ def main():
                 )
                 for n in range(1, args.users + 1)
             ]
+            jobs = []
+            threads.append(
+                threading.Thread(target=uploader, args=(plan, port, start_at, stop_at, args.upload_every, log, jobs))
+            )
             window = {}
             if args.restart_postgres_at is not None:
                 delay = start_at - time.monotonic() + args.restart_postgres_at
@@ -392,6 +462,7 @@ def main():
                 thread.start()
             for thread in threads:
                 thread.join()
+            uploads = job_outcomes(port, jobs, log)
         finally:
             stop_server(server)
     lost, duplicated, unacknowledged = verify(writes)
@@ -414,6 +485,7 @@ def main():
             "duplicated": len(duplicated),
             "saved_without_acknowledgement": unacknowledged,
         },
+        "uploads_in_flight": uploads,
         "server_log": str(server_log),
     }
     if window:

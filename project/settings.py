@@ -1,11 +1,20 @@
 """Settings for the report annotation workbench: one file, configured from the environment.
 
 Environment variables:
-    DEBUG            "1" for development (the default), "0" in production
-    SECRET_KEY       required when DEBUG is off
+    DEBUG            "1" for development (`make run` and the tests set it); off unless set
+    SECRET_KEY       required when DEBUG is off: without it the app refuses to start
+    TRUSTED_PROXIES  comma-separated addresses or networks of the reverse proxies in front of the app
+                     (e.g. "127.0.0.1" or "10.0.0.0/8"): only requests from them may set the client
+                     address (X-Forwarded-For, used by the login throttling) and the scheme
+                     (X-Forwarded-Proto). Empty (the default): both headers are ignored.
+    STATIC_ROOT      where collectstatic writes (default: staticfiles/ in the project)
     ALLOWED_HOSTS    comma-separated host names (default: localhost names when DEBUG)
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/annotations (default: SQLite file db.sqlite3)
     REPORT_MAX_UPLOAD_MB   largest report file accepted by the importer (default 20)
+    IMPORT_TIME_LIMIT_SECONDS, IMPORT_MEMORY_LIMIT_MB   limits of the parser's child process (60, 1024)
+    REPORT_MAX_SECTIONS, REPORT_MAX_PASSAGES, REPORT_MAX_CHARACTERS   per report (5000, 50000, 10 million)
+    COMMENT_WRITES_PER_MINUTE, TAG_WRITES_PER_MINUTE   per user (30, 120); more answer 429
+    JOBS_REDIS_URL, JOBS_SQLITE_PATH, JOBS_WORKERS, JOBS_IMMEDIATE   background jobs (see below)
     FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
     ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
 """
@@ -28,12 +37,15 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: set SECRET_KEY to a long random string "
+            "(or DEBUG=1 for development on your own machine)"
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
@@ -52,10 +64,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "taggit",
     "simple_history",
+    "huey.contrib.djhuey",
     "annotations",
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers count only from TRUSTED_PROXIES, before anything reads them.
+    "annotations.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,6 +143,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 # Lock a username from one address: a typo-prone colleague elsewhere is not locked out with the attacker.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client's address as TrustedProxyMiddleware established it (REMOTE_ADDR unless a trusted
+# proxy forwarded the request), so nobody can lock an account for everyone behind the proxy.
+AXES_CLIENT_IP_CALLABLE = "annotations.middleware.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LOGIN_URL = "login"
@@ -140,21 +158,57 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "annotations.staticfiles.CollectedOrPlainStaticFilesStorage"
     },
 }
+# Until collectstatic has run, whitenoise serves the files straight from the apps (see
+# annotations/staticfiles.py); after it, the collected, hashed and compressed copies.
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 
 # taggit: one case-insensitive codebook ("SCO" and "sco" are the same tag).
 TAGGIT_CASE_INSENSITIVE = True
 
 # Largest report file the importer accepts (command and upload form alike).
 REPORT_MAX_UPLOAD_BYTES = int(float(os.environ.get("REPORT_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
+
+# Import limits (annotations/importing/bounded.py): each file is parsed in a child process with a
+# time and a memory limit, and a report may have at most so many headings, passages and characters.
+IMPORT_TIME_LIMIT_SECONDS = float(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", "60"))
+IMPORT_MEMORY_LIMIT_BYTES = int(float(os.environ.get("IMPORT_MEMORY_LIMIT_MB", "1024")) * 1024 * 1024)
+REPORT_MAX_SECTIONS = int(os.environ.get("REPORT_MAX_SECTIONS", "5000"))
+REPORT_MAX_PASSAGES = int(os.environ.get("REPORT_MAX_PASSAGES", "50000"))
+REPORT_MAX_CHARACTERS = int(os.environ.get("REPORT_MAX_CHARACTERS", "10000000"))
+
+# Writes per user and minute (annotations/ratelimit.py), counted in the cache; more answer 429.
+WRITE_RATE_LIMITS = {
+    "comment": int(os.environ.get("COMMENT_WRITES_PER_MINUTE", "30")),  # new comments, replies, edits
+    "tag": int(os.environ.get("TAG_WRITES_PER_MINUTE", "120")),  # tags added or removed, highlights
+}
+
+# Background jobs (annotations/jobs.py) on huey. JOBS_REDIS_URL (e.g. redis://127.0.0.1:6379/0):
+# the queue in Redis, workers (`manage.py run_huey`) on any number of machines. Unset: the queue in
+# a SQLite file, for one machine (`make run` starts its worker). JOBS_IMMEDIATE=1 runs each job
+# inside the request that queues it (the tests).
+JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "")
+HUEY = {
+    "name": "annotations",
+    "huey_class": "huey.RedisHuey" if JOBS_REDIS_URL else "huey.SqliteHuey",
+    "connection": (
+        {"url": JOBS_REDIS_URL}
+        if JOBS_REDIS_URL
+        else {"filename": os.environ.get("JOBS_SQLITE_PATH", str(BASE_DIR / "jobs.sqlite3"))}
+    ),
+    "immediate": env_bool("JOBS_IMMEDIATE", False),
+    "consumer": {"workers": int(os.environ.get("JOBS_WORKERS", "2")), "worker_type": "thread"},
+}
+# A job running this long on a machine that no longer answers is shown as failed.
+JOB_MAX_SECONDS = int(os.environ.get("JOB_MAX_SECONDS", "1800"))
 
 # Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
 # prefix that turns record uuids into W3C Web Annotation ids.
@@ -167,9 +221,12 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    # TrustedProxyMiddleware drops X-Forwarded-Proto from every other client, so it is safe to read.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

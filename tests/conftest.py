@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 
 from annotations.models import (
@@ -20,6 +21,12 @@ from annotations.models import (
     TaggedReport,
     Workspace,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and rendered fragments of one test must not leak into the next."""
+    cache.clear()
 
 
 @pytest.fixture

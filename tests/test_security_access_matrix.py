@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
 from annotations.exporting.qdc import codebook_xml
-from annotations.models import Membership, Passage, Report, Role, Section, TaggedPassage
+from annotations.models import Job, Membership, Passage, Report, Role, Section, TaggedPassage
 
 from .conftest import make_member
 
@@ -126,6 +126,7 @@ APP_ROWS = [
     row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       H,    H),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
+    row("annotations:job-detail",            GET,  "job",       L,   D,     D,    O,      H,       H,    H),
 ]
 
 AUTH_ROWS = [
@@ -305,6 +306,10 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
         "comment": comment,
         "source": source,
         "link": link,
+        "job": Job.objects.create(
+            workspace=workspace, kind=Job.Kind.IMPORT_REPORT, created_by=curator, status=Job.Status.SUCCEEDED,
+            message=f"Imported “{SECRETS['report']}”", report=report,
+        ),
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(

@@ -162,3 +162,118 @@ def test_the_admin_login_is_throttled_too(client, staff_curator):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert client.post(reverse("admin:login"), wrong).status_code == 200
     assert client.post(reverse("admin:login"), wrong).status_code == 429
+
+
+def test_debug_is_off_unless_set():
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env.update({key: value for key, value in PRODUCTION_ENV.items() if key != "DEBUG"})
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    env["DJANGO_SETTINGS_MODULE"] = "project.settings"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_without_debug_or_secret_key_the_app_refuses_to_start_and_says_why():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_trusts_no_forwarded_scheme_unless_proxies_are_named():
+    assert production_setting("SECURE_PROXY_SSL_HEADER") == "None"
+    result = run_with_production_env(
+        "-c",
+        "import django; django.setup(); from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
+        TRUSTED_PROXIES="10.0.0.1",
+    )
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", result.stderr
+
+
+def test_deploy_check_passes_behind_a_trusted_proxy():
+    result = run_with_production_env(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", TRUSTED_PROXIES="127.0.0.1,10.0.0.0/8"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@override_settings(
+    TRUSTED_PROXIES=["10.0.0.1"], SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"), SECURE_SSL_REDIRECT=True
+)
+def test_forwarded_proto_counts_only_from_a_trusted_proxy(client):
+    login = reverse("login")
+    spoofed = client.get(login, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="203.0.113.9")
+    assert spoofed.status_code == 301 and spoofed["Location"].startswith("https://")
+    proxied = client.get(login, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="10.0.0.1")
+    assert proxied.status_code == 200
+
+
+def fail_logins(client, username, **meta):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": username, "password": "wrong"}, **meta)
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.1"])
+def test_behind_the_proxy_a_lockout_holds_only_the_attackers_address(client, viewer):
+    fail_logins(client, "vera", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    attacker = client.post(
+        reverse("login"),
+        {"username": "vera", "password": "pw-for-tests-only"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+    )
+    assert attacker.status_code == 429
+    vera = client.post(
+        reverse("login"),
+        {"username": "vera", "password": "pw-for-tests-only"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert vera.status_code == 302
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.1"])
+def test_a_client_cannot_dodge_the_lockout_by_forging_forwarded_for(client, viewer):
+    # Through the proxy, the proxy appends the real address; the forged part on the left is ignored.
+    fail_logins(client, "vera", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66")
+    forged = client.post(
+        reverse("login"),
+        {"username": "vera", "password": "pw-for-tests-only"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="5.6.7.8, 203.0.113.66",
+    )
+    assert forged.status_code == 429
+    # Straight to the app, not through the proxy, X-Forwarded-For is not believed at all.
+    fail_logins(client, "vera", REMOTE_ADDR="203.0.113.99", HTTP_X_FORWARDED_FOR="9.9.9.9")
+    direct = client.post(
+        reverse("login"),
+        {"username": "vera", "password": "pw-for-tests-only"},
+        REMOTE_ADDR="203.0.113.99",
+        HTTP_X_FORWARDED_FOR="8.8.8.8",
+    )
+    assert direct.status_code == 429
+
+
+@override_settings(
+    STORAGES={
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "annotations.staticfiles.CollectedOrPlainStaticFilesStorage"},
+    }
+)
+def test_production_static_storage_works_before_collectstatic(client, tmp_path, settings):
+    settings.STATIC_ROOT = tmp_path  # nothing collected here
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert 'href="/static/annotations/app.css"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "environment, engine",
+    [({}, "SqliteHuey"), ({"JOBS_REDIS_URL": "redis://127.0.0.1:6379/13"}, "RedisHuey")],
+)
+def test_jobs_queue_in_sqlite_by_default_and_in_redis_when_configured(environment, engine, tmp_path):
+    code = "import django; django.setup(); from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__)"
+    result = run_with_production_env("-c", code, JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3"), **environment)
+    assert result.stdout.strip() == engine, result.stderr

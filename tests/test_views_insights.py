@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import Passage, Report, Tag
+from annotations.models import Job, Passage, Report, Tag
 from tests.conftest import make_annotated_report, make_report
 
 
@@ -16,15 +16,21 @@ def upload(client, name, content, title=""):
     )
 
 
-def test_curators_upload_a_report(client, curator):
+def test_curators_upload_a_report(client, curator, django_capture_on_commit_callbacks):
     client.force_login(curator)
     text = b"A title\n\nFirst paragraph about the SCO.\n\nSecond paragraph.\n"
-    response = upload(client, "brief.txt", text, title="Brief")
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs in the request (JOBS_IMMEDIATE)
+        response = upload(client, "brief.txt", text, title="Brief")
     report = Report.objects.get()
-    assert response.status_code == 302 and response["Location"] == report.get_absolute_url()
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert report.title == "Brief" and report.imported_by == curator and report.passages.exists()
-    again = upload(client, "brief.txt", text)
-    assert again["Location"] == report.get_absolute_url() and Report.objects.count() == 1
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Imported “Brief”: 2 passages, 0 notes." in page and report.get_absolute_url() in page
+    with django_capture_on_commit_callbacks(execute=True):
+        again = upload(client, "brief.txt", text)
+    assert Report.objects.count() == 1
+    assert "This file was imported before, as “Brief”." in client.get(again["Location"]).content.decode()
 
 
 def test_a_bad_upload_shows_the_reason_and_saves_nothing(client, curator):

@@ -43,20 +43,28 @@ class SectionFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         # Django applies a filter only when it has choices, so a chosen section is always listed.
-        report_id = request.GET.get(self.report_parameter, "")
+        report_id = database_id(request.GET.get(self.report_parameter, ""))
         sections = Section.objects.filter(report__in=model_admin.get_queryset(request).values("report_id"))
-        if report_id.isdigit():
+        if report_id is not None:
             sections = sections.filter(report_id=report_id)
-        elif self.value() and self.value().isdigit():
-            sections = sections.filter(pk=self.value())
+        elif database_id(self.value()) is not None:
+            sections = sections.filter(pk=database_id(self.value()))
         else:
             return []
         return [(str(s.pk), f"{s.order}. {s.title}") for s in sections]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(section_id=self.value())
+        if database_id(self.value()) is not None:
+            return queryset.filter(section_id=database_id(self.value()))
         return queryset
+
+
+def database_id(value):
+    """A primary key from the query string, or None when it is not one (letters, or too large for a
+    64-bit column: the database would fail on it)."""
+    if value and value.isascii() and value.isdigit() and int(value) < 2**63:
+        return int(value)
+    return None
 
 
 class HasCommentsFilter(admin.SimpleListFilter):

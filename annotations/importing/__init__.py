@@ -21,6 +21,7 @@ __all__ = [
     "ReportImportError",
     "parse_report",
     "refuse_oversized",
+    "refuse_unsupported",
 ]
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
@@ -34,10 +35,7 @@ def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progre
     `progress(done, total)` is called as pages are read (PDF only). Raises ReportImportError with
     a one-line reason when the file cannot be imported.
     """
-    extension = PurePath(filename).suffix.lower()
-    if extension not in SUPPORTED_EXTENSIONS:
-        shown = extension or "no extension"
-        raise ReportImportError(f"unsupported file type ({shown}): use {', '.join(SUPPORTED_EXTENSIONS)}")
+    extension = refuse_unsupported(filename)
     refuse_oversized(len(data), max_bytes)
     if not data.strip():
         raise ReportImportError("empty file")
@@ -57,6 +55,15 @@ def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progre
     if not report.title:
         report.title = PurePath(filename).stem
     return report
+
+
+def refuse_unsupported(filename: str) -> str:
+    """The file name's extension; ReportImportError when no parser reads it."""
+    extension = PurePath(filename).suffix.lower()
+    if extension not in SUPPORTED_EXTENSIONS:
+        shown = extension or "no extension"
+        raise ReportImportError(f"unsupported file type ({shown}): use {', '.join(SUPPORTED_EXTENSIONS)}")
+    return extension
 
 
 def refuse_oversized(size: int, max_bytes: int) -> None:

@@ -12,7 +12,8 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from ..models import Passage, Report, Section, Workspace
-from . import ParsedReport, ReportImportError, parse_report, refuse_oversized
+from . import ParsedReport, ReportImportError, refuse_oversized
+from .bounded import Limits, parse_report_bounded
 from .structure import ReportMetadata, is_notes_heading
 
 # progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
@@ -64,7 +65,9 @@ def import_report_file(
         if progress is not None:
             progress("reading pages", done, total)
 
-    parsed = parse_report(data, filename, max_bytes=settings.REPORT_MAX_UPLOAD_BYTES, progress=page_progress)
+    parsed = parse_report_bounded(
+        data, filename, max_bytes=settings.REPORT_MAX_UPLOAD_BYTES, limits=import_limits(), progress=page_progress
+    )
     with transaction.atomic():
         # Serialise imports into one workspace, so two uploads of one file cannot both create it.
         # no_key: a plain FOR UPDATE would also block every new source or member of the workspace
@@ -89,6 +92,16 @@ def import_report_file(
     result.warnings = parsed.warnings
     result.seconds = time.perf_counter() - started
     return result
+
+
+def import_limits() -> Limits:
+    return Limits(
+        seconds=settings.IMPORT_TIME_LIMIT_SECONDS,
+        memory_bytes=settings.IMPORT_MEMORY_LIMIT_BYTES,
+        sections=settings.REPORT_MAX_SECTIONS,
+        passages=settings.REPORT_MAX_PASSAGES,
+        characters=settings.REPORT_MAX_CHARACTERS,
+    )
 
 
 def _metadata_fields(found: ReportMetadata, overrides: dict) -> dict:

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions
 from ..forms import CommentEditForm, CommentForm
 from ..models import Comment
+from ..ratelimit import rate_limited
 from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
 from .passages import render_panel, render_refusal
 from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
@@ -25,6 +26,7 @@ def _save(request, passage, write, form_class=CommentForm):
 
 @login_required
 @require_POST
+@rate_limited("comment")
 def comment_create_view(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     highlight = None
@@ -41,6 +43,7 @@ def comment_create_view(request, uuid):
 
 @login_required
 @require_POST
+@rate_limited("comment")
 def comment_reply(request, uuid):
     parent = get_passage_item_for_user(request, Comment.objects, uuid)
     passage = parent.passage
@@ -55,6 +58,7 @@ def comment_reply(request, uuid):
 
 @login_required
 @require_POST
+@rate_limited("comment")
 def comment_edit_view(request, uuid):
     comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
     return _save(

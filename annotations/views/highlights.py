@@ -4,6 +4,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions
 from ..forms import HighlightForm
 from ..models import Highlight
+from ..ratelimit import rate_limited
 from ..services import ServiceError, highlight_create
 from .passages import error_text, render_panel
 from .scoping import get_passage_for_user, get_passage_item_for_user
@@ -11,6 +12,7 @@ from .scoping import get_passage_for_user, get_passage_item_for_user
 
 @login_required
 @require_POST
+@rate_limited("tag")
 def highlight_create_view(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     form = HighlightForm(request.POST)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions
 from ..forms import SourceLinkForm, StatusForm, TagAddForm
 from ..models import Comment, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
+from ..ratelimit import rate_limited
 from ..reading import note_finder
 from ..services import EditConflict, ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
 from .scoping import get_highlight_of, get_passage_for_user, roles_context, uuid_or_404
@@ -115,6 +116,7 @@ def passage_panel(request, uuid):
 
 @login_required
 @require_POST
+@rate_limited("tag")
 def passage_tag_add(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     form = TagAddForm(request.POST)
@@ -131,6 +133,7 @@ def passage_tag_add(request, uuid):
 
 @login_required
 @require_POST
+@rate_limited("tag")
 def passage_tag_remove(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     tag_uuid = uuid_or_404(request.POST.get("tag"))

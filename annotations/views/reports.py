@@ -4,18 +4,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Greatest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions, services
+from .. import jobs, permissions, services
 from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
-from ..importing import ReportImportError, refuse_oversized
-from ..importing.load import import_report_file
-from ..models import Passage, Report, Tag, TaggedPassage
+from ..importing import ReportImportError, refuse_oversized, refuse_unsupported
+from ..models import Job, Passage, Report, Tag, TaggedPassage
 from ..reading import note_finder
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
+# Long reports page their section outline (a few thousand headings would be megabytes on every open).
+OUTLINE_SIZE = 100
 
 REPORT_SORTS = {
     "recent": "-created_at",
@@ -66,39 +67,60 @@ def report_list(request, slug):
 @login_required
 @require_POST
 def report_upload(request, slug):
-    """Curators import a report file: the same importer as `import_report`, all or nothing."""
+    """Curators upload a report file; a background job imports it (the same importer as
+    `import_report`, all or nothing) while the job page shows its progress."""
     workspace = get_workspace_for_user(request, slug)
     require(permissions.can_curate, request.user, workspace)
     form = ReportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+        try:  # what can be told at once is told at once
+            refuse_unsupported(upload.name)
             refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
-            result = import_report_file(
-                upload.read(),
-                filename=upload.name,
-                workspace=workspace,
-                title=form.cleaned_data["title"] or None,
-                imported_by=request.user,
-            )
         except ReportImportError as exc:
             form.add_error("file", f"{upload.name}: {exc}")
         else:
-            if result.created:
-                messages.success(
-                    request, f"Imported “{result.report.title}”: {result.passages} passages, {result.notes} notes."
-                )
-            else:
-                messages.info(request, f"This file was imported before, as “{result.report.title}”.")
-            return redirect(result.report)
+            job = jobs.enqueue(
+                Job.Kind.IMPORT_REPORT,
+                workspace=workspace,
+                user=request.user,
+                payload=upload.read(),
+                params={"filename": upload.name, "title": form.cleaned_data["title"]},
+            )
+            return redirect(job)
     return _report_list(request, workspace, upload_form=form, status=400)
 
 
-def _offset(request):
-    try:
-        return max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        return 0
+@login_required
+def job_detail(request, uuid):
+    """A job's progress and outcome; htmx polls the fragment until the job has finished."""
+    job = get_object_or_404(Job.objects.visible_to(request.user).select_related("workspace", "report"), uuid=uuid)
+    require(permissions.can_curate, request.user, job.workspace)
+    job = jobs.status(job)
+    template = "annotations/partials/_job.html" if request.htmx else "annotations/job_detail.html"
+    return render(request, template, {"job": job, "workspace": job.workspace})
+
+
+def _offset(request, name="offset"):
+    """?offset= (or another count), clamped by the caller; anything but a plain number is 0."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() else 0
+
+
+def _outline_page(request, sections, offset):
+    """The outline's OUTLINE_SIZE sections: from ?outline= when given, else around the current page
+    of passages; with the start of the pages before and after (None at either end)."""
+    if len(sections) <= OUTLINE_SIZE:
+        return sections, None, None
+    last_start = (len(sections) - 1) // OUTLINE_SIZE * OUTLINE_SIZE
+    if "outline" in request.GET:
+        start = min(_offset(request, "outline") // OUTLINE_SIZE * OUTLINE_SIZE, last_start)
+    else:
+        here = next((i for i, s in enumerate(sections) if s.page_offset is not None and s.page_offset >= offset), 0)
+        start = here // OUTLINE_SIZE * OUTLINE_SIZE
+    earlier = start - OUTLINE_SIZE if start else None
+    later = start + OUTLINE_SIZE if start < last_start else None
+    return sections[start : start + OUTLINE_SIZE], earlier, later
 
 
 def _reading_context(request, report, filters, offset):
@@ -114,6 +136,8 @@ def _reading_context(request, report, filters, offset):
     groups.sort(key=lambda g: g["first"])
     first_order = {g["section_id"]: g["first"] for g in groups}
     total = sum(g["n"] for g in groups)
+    # An offset past the end (typed, or left over from a longer filter) shows the last page.
+    offset = min(offset, max(0, total - 1) // PAGE_SIZE * PAGE_SIZE)
 
     page = list(matching.for_reading()[offset : offset + PAGE_SIZE])
     find_notes = note_finder(
@@ -169,8 +193,13 @@ def report_read(request, uuid):
         section.tagged_count = group.get("tagged", 0)
         # The page of the chunked list on which the section begins, so outline links can jump there.
         section.page_offset = starts[section.pk] // PAGE_SIZE * PAGE_SIZE if section.pk in starts else None
+    offset = context["offset"]  # clamped to the report
+    outline, outline_earlier, outline_later = _outline_page(request, sections, offset)
     context.update(
-        sections=sections,
+        sections=outline,
+        section_count=len(sections),
+        outline_earlier=outline_earlier,
+        outline_later=outline_later,
         codebook=Tag.objects.filter(workspace=report.workspace).only("name", "description"),
         members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,

@@ -36,14 +36,22 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, request):
     """A page of a fresh browser context on live_server (relative URLs work); the test fails if
-    the browser console reports an error, such as a script the Content-Security-Policy blocked."""
+    the browser console reports an error, such as a script the Content-Security-Policy blocked.
+    `@pytest.mark.console_allows("text", ...)`: console errors containing a text are expected."""
+    marker = request.node.get_closest_marker("console_allows")
+    allowed = marker.args if marker else ()
     context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text)
+        if msg.type == "error" and not any(text in msg.text for text in allowed)
+        else None,
+    )
     yield page
     context.close()
     assert not errors, f"errors in the browser console: {errors}"

@@ -259,6 +259,10 @@
   };
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
+    if (status === 429) {  // too many writes a minute: the server's text says how long to wait
+      showProblem(event.detail.xhr.responseText);
+      return;
+    }
     showProblem(FAILURES[status] || "Something went wrong on the server (" + status + "). Try again.");
   });
   document.addEventListener("htmx:sendError", function () {
