@@ -8,6 +8,7 @@ import uuid as uuid_lib
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
@@ -34,6 +35,29 @@ class UuidNaturalKeyManager(models.Manager):
 class ByUuidMixin:
     def natural_key(self):
         return (str(self.uuid),)
+
+
+# --- People named in shared data ---------------------------------------------------------------
+
+
+class Person(User):
+    """A user as a fixture names them: the exporter writes users as Persons, so that `loaddata`
+    creates the ones missing here (inactive, without password) and never changes an account that
+    exists, which a plain `auth.user` record would overwrite (privileges, password, e-mail)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "person named in shared data"
+
+    def _save_table(self, raw=False, cls=None, force_insert=False, force_update=False, using=None, *args, **kwargs):
+        # loaddata saves deserialized records with raw=True, after matching the natural key
+        # (username) to a local pk: an existing account is then left exactly as it is.
+        if raw:
+            existing = User._base_manager.using(using).filter(username=self.username).values_list("pk", flat=True)
+            if existing:
+                self.pk = existing[0]
+                return True
+        return super()._save_table(raw, cls, force_insert, force_update, using, *args, **kwargs)
 
 
 # --- Workspaces and members -------------------------------------------------------------------

@@ -167,11 +167,11 @@ def test_records_of_a_workspace_the_file_does_not_name_are_refused(annotated_rep
 
 
 def _superuser(data):
-    first(data, "auth.user").update(is_superuser=True)
+    first(data, "annotations.person").update(is_superuser=True)
 
 
 def _staff(data):
-    first(data, "auth.user").update(is_staff=True)
+    first(data, "annotations.person").update(is_staff=True)
 
 
 def _dangling_parent(data):

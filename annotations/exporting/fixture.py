@@ -8,7 +8,6 @@ the rows. The output loads with Django's own `loaddata` (JSON or JSON Lines).
 import json
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from annotations.models import (
@@ -16,6 +15,7 @@ from annotations.models import (
     Highlight,
     Membership,
     Passage,
+    Person,
     Report,
     Section,
     Source,
@@ -91,7 +91,7 @@ class Selection:
                 | Q(pk__in=tagged_highlights.values("tag"))
             )
         )
-        users = get_user_model().objects.filter(
+        users = Person.objects.filter(
             Q(pk__in=reports.values("imported_by"))
             | Q(pk__in=tagged_passages.values("added_by"))
             | Q(pk__in=tagged_highlights.values("added_by"))
@@ -101,7 +101,7 @@ class Selection:
             | Q(pk__in=memberships.values("user"))
         )
         by_model = {
-            get_user_model(): users,
+            Person: users,
             Workspace: workspaces,
             Membership: memberships,
             Tag: tags,

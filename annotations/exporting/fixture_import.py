@@ -123,7 +123,7 @@ def read_records(path):
         label = record["model"].lower()
         if label not in registry.by_label:
             raise FixtureError(f"record {index}: model {record['model']!r} is not accepted by import_fixture.")
-        records.append((index, label, record["fields"]))
+        records.append((index, registry.by_label[label].label, record["fields"]))
     return records
 
 

@@ -11,13 +11,12 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.contrib.auth import get_user_model
-
 from annotations.models import (
     Comment,
     Highlight,
     Membership,
     Passage,
+    Person,
     Report,
     Section,
     Source,
@@ -54,10 +53,9 @@ class Spec:
     def label(self):
         return self.model._meta.label_lower
 
-    # Cached: the importer asks for these once per row, and get_user_model() is an app-registry lookup.
-    @cached_property
+    @property
     def is_user(self):
-        return self.model is get_user_model()
+        return self.model is Person
 
     @cached_property
     def plain_fields(self):
@@ -74,7 +72,7 @@ class Spec:
 
 def _specs():
     return [
-        Spec(get_user_model(), ("username",)),
+        Spec(Person, ("username",)),
         Spec(Workspace, ("slug",), changed=("created_at",), workspace_path="pk"),
         Spec(
             Membership,
@@ -161,7 +159,10 @@ class Registry:
 
     def __post_init__(self):
         self.by_label = {spec.label: spec for spec in self.specs}
+        # Files written before users travelled as Persons name them as plain users.
+        self.by_label["auth.user"] = self.by_label[Person._meta.label_lower]
         self.by_model = {spec.model: spec for spec in self.specs}
+        self.by_model[Person._meta.concrete_model] = self.by_model[Person]
 
     def target(self, fk):
         return self.by_model[fk.related_model]
