@@ -281,3 +281,39 @@ def test_two_instances_exchange_a_workspace_both_ways(annotated_report, workspac
     summary = import_(from_b)
     assert "updated 1" in summary and "created 3" in summary
     assert deep_dump() == state_b
+
+
+def _future():
+    return (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).isoformat()
+
+
+def test_a_file_never_changes_the_roles_of_an_existing_workspace(annotated_report, workspace, tmp_path):
+    def demote_the_curator(data):
+        carl = next(
+            r["fields"] for r in data if r["model"] == "annotations.membership" and r["fields"]["user"] == ["carl"]
+        )
+        carl.update(role="viewer", created_at=_future())
+
+    path = rewrite(export(tmp_path, "--workspace", workspace.slug), demote_the_curator)
+    summary = import_(path)
+    assert Membership.objects.get(user__username="carl").role == "curator"
+    assert "memberships left out" in summary
+
+
+def test_a_file_mapped_into_a_workspace_never_promotes_its_members(
+    annotated_report, workspace, other_workspace, viewer, tmp_path
+):
+    Membership.objects.create(workspace=other_workspace, user=viewer, role="viewer")
+
+    def promote_vera(data):
+        vera = next(
+            r["fields"] for r in data if r["model"] == "annotations.membership" and r["fields"]["user"] == ["vera"]
+        )
+        vera.update(role="curator", created_at=_future())
+
+    path = rewrite(export(tmp_path, "--workspace", workspace.slug), promote_vera)
+    annotated_report.delete()
+    Source.objects.all().delete()
+    import_(path, "--workspace", other_workspace.slug)
+    assert Membership.objects.get(workspace=other_workspace, user=viewer).role == "viewer"
+    assert not Membership.objects.filter(workspace=other_workspace, user__username__in=["anna", "carl"]).exists()

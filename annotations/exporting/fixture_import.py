@@ -328,6 +328,8 @@ class _Importer:
         if not rows:
             return
         self.resolve_references(spec, rows)
+        if spec.model is Membership:
+            rows = self.memberships_of_new_workspaces(spec, rows)
         local = self.local_rows(spec, {row.key for row in rows})
         creates, updates = [], []
         for row in rows:
@@ -345,8 +347,6 @@ class _Importer:
                 self.passage_text[pk] = row.fields["text"] if outcome != "skipped" else local_raw["text"]
         if spec.is_user:
             self.create_users(spec, creates)
-        elif spec.model is Membership:
-            self.create_memberships(spec, creates)
         else:
             self.create(spec, creates)
         self.update(spec, updates)
@@ -494,18 +494,13 @@ class _Importer:
             self.pk_of[spec.label][row.key] = user.pk
         self.summary.add(spec.label, "created", len(rows))
 
-    def create_memberships(self, spec, rows):
-        # Granting a role in a workspace that already exists here would open its data to people
-        # a file names; members are taken over only into workspaces this import creates.
-        ours = [
-            row
-            for row in rows
-            if self.pk_of["annotations.workspace"][row.fields["workspace"]] in self.created_workspaces
-        ]
+    def memberships_of_new_workspaces(self, spec, rows):
+        """Members of a workspace that exists here are managed here: a file never grants, changes or
+        removes a role in it (that would open its data to, or lock out, people a file names)."""
+        workspace_pk = self.pk_of["annotations.workspace"]
+        ours = [row for row in rows if workspace_pk[row.fields["workspace"]] in self.created_workspaces]
         self.summary.add(spec.label, "kept", len(rows) - len(ours))
-        if ours:
-            Membership.objects.bulk_create([self.instance(spec, row) for row in ours])
-            self.summary.add(spec.label, "created", len(ours))
+        return ours
 
     def update(self, spec, rows):
         if not rows:
