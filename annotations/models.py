@@ -4,12 +4,14 @@ User-facing records carry a `uuid`; URLs, exports and fixtures identify records 
 the integer primary key. Reusable filters live on the QuerySet classes below.
 """
 
+import re
 import uuid as uuid_lib
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.validators import URLValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
@@ -21,6 +23,29 @@ from taggit.models import TagBase, TaggedItemBase
 from .links import uuid_url
 
 http_url_validator = URLValidator(schemes=["http", "https"])
+hex_color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Must be a #RRGGBB hex colour.")
+
+MAX_COMMENT_LENGTH = 20_000
+# C0 controls other than tab and line breaks, and DEL: PostgreSQL refuses NUL in text, and the
+# others only ever arrive by accident or to hide something.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def validate_no_control_characters(value):
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError("Contains NUL or other control characters.", code="control_characters")
+
+
+def validate_footnotes(value):
+    if not (isinstance(value, list) and all(isinstance(marker, str) for marker in value)):
+        raise ValidationError("Must be a list of footnote marker strings.", code="footnotes")
+
+
+def validate_record(obj, exclude=()):
+    """`full_clean()` without the lookups its callers have already made: foreign keys point at rows
+    they hold, and uniqueness is the database's to enforce (under concurrency only it can)."""
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=[*relations, *exclude], validate_unique=False, validate_constraints=False)
 
 
 def uuid_field():
@@ -154,7 +179,10 @@ class Tag(TagBase):
 
     description = models.TextField(blank=True, help_text="What this code means and when to apply it.")
     color = models.CharField(
-        max_length=7, default="#6b7280", help_text="Hex colour of the tag's chips, e.g. #1d4ed8."
+        max_length=7,
+        default="#6b7280",
+        validators=[hex_color_validator],
+        help_text="Hex colour of the tag's chips, e.g. #1d4ed8.",
     )
     history = HistoricalRecords()
 
@@ -390,7 +418,9 @@ class Passage(ByUuidMixin, models.Model):
     )
     label = models.CharField(max_length=50, blank=True, help_text='List label ("1.a") or note marker ("*", "12").')
     text = models.TextField(help_text="Clean text, without footnote markers or page-break artefacts.")
-    footnotes = models.JSONField(default=list, blank=True, help_text="Footnote markers referenced here.")
+    footnotes = models.JSONField(
+        default=list, blank=True, validators=[validate_footnotes], help_text="Footnote markers referenced here."
+    )
     page = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(
         max_length=20,
@@ -418,6 +448,18 @@ class Passage(ByUuidMixin, models.Model):
     def get_absolute_url(self):
         # ?at= makes the reading view open the chunk of a long report that holds the passage.
         return uuid_url("annotations:report-read", self.report.uuid) + f"?at={self.uuid}#p-{self.uuid}"
+
+    def clean(self):
+        super().clean()
+        if self.pk is not None:
+            cut = Highlight.objects.filter(passage_id=self.pk, end__gt=len(self.text)).order_by("-end").first()
+            if cut is not None:
+                raise ValidationError(
+                    {
+                        "text": f"The text is {len(self.text)} characters long but a highlight on it ends at "
+                        f"{cut.end}: the text cannot be shortened under its highlights."
+                    }
+                )
 
 
 class Highlight(ByUuidMixin, models.Model):
@@ -449,6 +491,15 @@ class Highlight(ByUuidMixin, models.Model):
 
     def __str__(self):
         return f"“{self.exact[:60]}”"
+
+    def clean(self):
+        super().clean()
+        if self.passage_id is not None and self.start is not None and self.end is not None:
+            length = len(self.passage.text)
+            if not 0 <= self.start < self.end <= length:
+                raise ValidationError(
+                    f"Offsets {self.start}..{self.end} are not a span of its passage's text ({length} code points)."
+                )
 
     @classmethod
     def quote_for(cls, text, start, end):
@@ -496,7 +547,10 @@ class Comment(ByUuidMixin, models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
     )
-    body = models.TextField(help_text="Markdown source; rendered sanitized.")
+    body = models.TextField(
+        validators=[MaxLengthValidator(MAX_COMMENT_LENGTH), validate_no_control_characters],
+        help_text="Markdown source; rendered sanitized.",
+    )
     resolved = models.BooleanField(default=False, help_text="A resolved thread is settled; set on its first comment.")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -511,6 +565,26 @@ class Comment(ByUuidMixin, models.Model):
 
     def __str__(self):
         return self.body[:80]
+
+    def clean(self):
+        """A comment, its highlight and its thread are on one passage; replies attach to the thread's
+        first comment, so threads are one level deep and can never form a cycle."""
+        super().clean()
+        if self.passage_id is None:
+            return
+        if self.highlight_id is not None and self.highlight.passage_id != self.passage_id:
+            raise ValidationError({"highlight": "A comment and its highlight must be on the same passage."})
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        if self.pk is not None and parent.pk == self.pk:
+            raise ValidationError({"parent": "A comment cannot reply to itself."})
+        if parent.passage_id != self.passage_id:
+            raise ValidationError({"parent": "A reply must be on the same passage as its thread."})
+        if parent.parent_id is not None:
+            raise ValidationError({"parent": "Replies attach to the thread's first comment, not to another reply."})
+        if self.pk is not None and Comment.objects.filter(parent_id=self.pk).exclude(pk=parent.pk).exists():
+            raise ValidationError({"parent": "This comment has replies: it starts a thread and cannot become a reply."})
 
     @property
     def is_deleted(self):

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .models import (
+    MAX_COMMENT_LENGTH,
     Comment,
     Highlight,
     Membership,
@@ -25,6 +26,7 @@ from .models import (
     TaggedPassage,
     TaggedReport,
     normalize_url,
+    validate_record,
 )
 
 
@@ -179,7 +181,13 @@ def highlight_create(
 
 # --- Comments -------------------------------------------------------------------------------
 
-MAX_COMMENT_LENGTH = 20_000
+def _validated(obj):
+    """The model's own invariants (`clean()`, validators), as a ServiceError a researcher can read."""
+    try:
+        validate_record(obj)
+    except ValidationError as error:
+        raise ServiceError(error.messages) from None
+    return obj
 
 
 def _clean_body(body: str) -> str:
@@ -196,15 +204,11 @@ def comment_create(
 ) -> Comment:
     """Start a thread, or reply to one (replies always attach to the thread's first comment)."""
     if parent is not None:
-        if parent.passage_id != passage.pk:
-            raise ServiceError("A reply must be on the same passage as its thread.")
         parent = parent.parent or parent
         highlight = parent.highlight
-    if highlight is not None and highlight.passage_id != passage.pk:
-        raise ServiceError("The highlight belongs to another passage.")
-    return Comment.objects.create(
-        passage=passage, author=author, body=_clean_body(body), parent=parent, highlight=highlight
-    )
+    comment = Comment(passage=passage, author=author, body=_clean_body(body), parent=parent, highlight=highlight)
+    _validated(comment).save()
+    return comment
 
 
 def comment_edit(*, comment: Comment, body: str, expected_version: int | None = None) -> Comment:
@@ -218,7 +222,7 @@ def comment_edit(*, comment: Comment, body: str, expected_version: int | None = 
         current.body = body
         current.edited_at = timezone.now()
         current.version = current.version + 1
-        current.save()
+        _validated(current).save()
     return current
 
 

@@ -344,7 +344,7 @@ def test_comment_form_keeps_replies_on_their_passage(admin_client, curator, pass
     response = admin_client.post(
         reverse("admin:annotations_comment_add"), {"passage": passages[1].pk, "parent": thread.pk, "body": "Reply"}
     )
-    assert "The parent belongs to another passage." in response.content.decode()
+    assert "A reply must be on the same passage as its thread." in response.content.decode()
 
 
 def test_comment_added_in_a_passage_inline_is_signed_by_the_curator(curator_client, staff_curator, passages):

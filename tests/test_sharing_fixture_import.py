@@ -134,11 +134,15 @@ def test_workspace_option_remaps_into_another_workspace(annotated_report, other_
     path = export(tmp_path, "--report", str(annotated_report.uuid))
     annotated_report.delete()
     Source.objects.all().delete()
+    # The people who annotated are members there too: a file may only name members (or placeholders).
+    for user in get_user_model().objects.filter(username__in=["anna", "carl"]):
+        Membership.objects.create(workspace=other_workspace, user=user, role="viewer")
     summary = import_(path, "--workspace", other_workspace.slug)
     report = Report.objects.get(uuid=annotated_report.uuid)
     assert report.workspace == other_workspace
     assert set(Source.objects.values_list("workspace__slug", flat=True)) == {"other"}
-    assert not Membership.objects.filter(workspace=other_workspace, user__username="anna").exists()
+    members = set(Membership.objects.filter(workspace=other_workspace).values_list("user__username", "role"))
+    assert members == {("anna", "viewer"), ("carl", "viewer")}
     assert "workspaces mapped to the target workspace" in summary
 
 
@@ -211,9 +215,47 @@ def _bad_colour(data):
     first(data, "annotations.tag")["color"] = "#12345g"
 
 
+def _reply_on_another_passage(data):
+    other = next(
+        r["fields"] for r in data if r["model"] == "annotations.comment" and r["fields"]["body"] == "@anna check"
+    )
+    reply = next(r["fields"] for r in data if r["model"] == "annotations.comment" and r["fields"]["parent"])
+    reply["passage"] = other["passage"]
+
+
+def _comment(data):
+    return first(data, "annotations.comment")
+
+
+def _nul_in_comment(data):
+    _comment(data)["body"] = "before\x00after"
+
+
+def _control_character_in_comment(data):
+    _comment(data)["body"] = "bell\x07"
+
+
+def _comment_too_long(data):
+    _comment(data)["body"] = "x" * 20_001
+
+
+def _tag_name_as_list(data):
+    first(data, "annotations.tag")["name"] = ["a"]
+
+
+def _body_as_number(data):
+    _comment(data)["body"] = 12
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
+        (_reply_on_another_passage, "same passage"),
+        (_nul_in_comment, "control characters"),
+        (_control_character_in_comment, "control characters"),
+        (_comment_too_long, "at most 20000"),
+        (_tag_name_as_list, "name: expected text"),
+        (_body_as_number, "body: expected text"),
         (_superuser, "staff or superuser"),
         (_staff, "staff or superuser"),
         (_dangling_parent, "neither in the file nor here"),
@@ -303,7 +345,8 @@ def test_a_file_never_changes_the_roles_of_an_existing_workspace(annotated_repor
 def test_a_file_mapped_into_a_workspace_never_promotes_its_members(
     annotated_report, workspace, other_workspace, viewer, tmp_path
 ):
-    Membership.objects.create(workspace=other_workspace, user=viewer, role="viewer")
+    for user in get_user_model().objects.all():
+        Membership.objects.create(workspace=other_workspace, user=user, role="viewer")
 
     def promote_vera(data):
         vera = next(
@@ -315,5 +358,71 @@ def test_a_file_mapped_into_a_workspace_never_promotes_its_members(
     annotated_report.delete()
     Source.objects.all().delete()
     import_(path, "--workspace", other_workspace.slug)
-    assert Membership.objects.get(workspace=other_workspace, user=viewer).role == "viewer"
-    assert not Membership.objects.filter(workspace=other_workspace, user__username__in=["anna", "carl"]).exists()
+    assert set(Membership.objects.filter(workspace=other_workspace).values_list("role", flat=True)) == {"viewer"}
+
+
+def _refused_unchanged(path, message, *args):
+    before = deep_dump()
+    with pytest.raises(CommandError, match=message) as error:
+        import_(path, *args)
+    assert "\n" not in str(error.value)
+    assert deep_dump() == before
+    return str(error.value)
+
+
+def _comment_record(data, body):
+    return next(r["fields"] for r in data if r["model"] == "annotations.comment" and r["fields"]["body"] == body)
+
+
+def test_two_comments_made_each_others_parent_are_refused(annotated_report, tmp_path):
+    def cycle(data):
+        thread, reply = _comment_record(data, "Is this **the** flag? 🚩"), _comment_record(data, "+1, yes")
+        thread["parent"] = [reply["uuid"]]
+        for fields in (thread, reply):
+            fields["edited_at"] = _future()
+
+    message = r"record \d+ \(annotations.comment\).*(first comment|has replies)"
+    _refused_unchanged(rewrite(export(tmp_path), cycle), message)
+
+
+def test_passage_text_shortened_under_highlights_is_refused(annotated_report, tmp_path):
+    def shorten(data):
+        _passage_record(data).update(text="The SCO", updated_at=_future())
+
+    _refused_unchanged(rewrite(export(tmp_path), shorten), r"record \d+ \(annotations.passage\).*highlight")
+
+
+def test_comments_cannot_be_attributed_to_a_local_account_outside_the_workspace(annotated_report, tmp_path):
+    get_user_model().objects.create_superuser("root", password="pw-for-tests-only")
+
+    def impersonate(data):
+        data.append({"model": "annotations.person", "fields": {"username": "root", "first_name": "", "last_name": ""}})
+        comment = dict(_comment_record(data, "@anna check"), uuid=str(uuid.uuid4()), author=["root"])
+        data.append({"model": "annotations.comment", "fields": comment})
+
+    _refused_unchanged(rewrite(export(tmp_path), impersonate), r"record \d+ \(annotations.comment\).*'root'")
+
+
+def _raw_edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_number_too_large_for_any_field_is_a_one_line_error(annotated_report, tmp_path):
+    path = _raw_edit(export(tmp_path), '"order": 1,', '"order": 1e999,')
+    wipe()
+    with pytest.raises(CommandError, match=r"record \d+ .*order") as error:
+        import_(path)
+    assert "\n" not in str(error.value)
+    assert not Workspace.objects.exists()
+
+
+def test_json_nested_100000_levels_is_a_one_line_error(annotated_report, tmp_path):
+    path = _raw_edit(export(tmp_path), '"footnotes": ["1"]', '"footnotes": ' + "[" * 100_000 + "]" * 100_000)
+    wipe()
+    with pytest.raises(CommandError, match="nested") as error:
+        import_(path)
+    assert "\n" not in str(error.value)
+    assert not Workspace.objects.exists()

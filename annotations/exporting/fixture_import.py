@@ -14,18 +14,18 @@ rather than several per row.
 import datetime
 import json
 import os
-import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from annotations.models import Highlight, Membership, Passage, Source, Tag, Workspace, normalize_url
+from annotations.models import Highlight, Membership, Passage, Source, Tag, Workspace, normalize_url, validate_record
 
 from .fixture import RowReader
 from .spec import Registry
@@ -34,7 +34,7 @@ _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 BATCH_SIZE = 500
 LOOKUP_CHUNK = 500
 CHANGE_REASON = "import_fixture"
-HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+TEXT_FIELDS = (models.CharField, models.TextField)
 # Fields a user record may carry; the importer reads only the names and ignores the rest.
 USER_FIELDS_ACCEPTED = {
     "username",
@@ -107,6 +107,8 @@ def read_records(path):
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         else:
             data = json.loads(text)
+    except RecursionError:
+        raise FixtureError(f"{path} is nested too deeply to be a fixture.") from None
     except json.JSONDecodeError as error:
         raise FixtureError(
             f"{path} is not valid JSON (truncated?): {error.msg} at line {error.lineno} column {error.colno}."
@@ -139,6 +141,7 @@ def import_fixture(path, *, workspace=None, dry_run=False):
             importer = _Importer(summary, workspace)
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
+            importer.check_people()
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -164,6 +167,7 @@ class _Importer:
         self.allowed_workspaces = set()
         self.created_workspaces = set()
         self.passage_text = {}
+        self.written = defaultdict(dict)  # label -> pk of a created or updated row -> its _Row
         self.target = None
         if target_slug:
             self.target = Workspace.objects.filter(slug=target_slug).first()
@@ -268,8 +272,9 @@ class _Importer:
 
     # --- one model ----------------------------------------------------------------------------
 
-    def parse(self, spec, index, raw):
-        """Canonical fields of one file record; raises FixtureError naming the record and field."""
+    def parse(self, spec, index, raw, validate=True):
+        """Canonical fields of one record (of the file, or with validate=False one read here);
+        raises FixtureError naming the record and field."""
         model_fields = {f.name: f for f in spec.plain_fields + spec.foreign_keys}
         is_user = spec.is_user
         accepted = USER_FIELDS_ACCEPTED if is_user else set(model_fields)
@@ -288,13 +293,19 @@ class _Importer:
                 if f.is_relation:
                     value = raw.get(name)
                     fields[name] = None if value is None else self.file_key(self.registry.target(f), value)
+                elif name in raw and validate:
+                    value = raw[name]
+                    if isinstance(f, TEXT_FIELDS) and not isinstance(value, str | None):
+                        raise ValidationError(f"expected text, not {type(value).__name__}")
+                    # Field-level validation here already: a key must be sane before it is looked up.
+                    fields[name] = f.clean(value, None)
                 elif name in raw:
                     fields[name] = f.to_python(raw[name])
                 elif name in spec.key_fields:
                     raise ValidationError("missing")
                 else:
                     fields[name] = f.get_default()
-            except (ValidationError, TypeError, ValueError) as error:
+            except (ValidationError, TypeError, ValueError, OverflowError) as error:
                 raise FixtureError(f"record {index} ({spec.label}): {name}: {_message(error)}") from None
             except StopIteration:
                 raise FixtureError(
@@ -354,7 +365,7 @@ class _Importer:
     def compare(self, spec, row, local_raw):
         if spec.is_user:
             return "unchanged"  # accounts here are never changed by a file
-        local = self.parse(spec, row.index, local_raw)
+        local = self.parse(spec, row.index, local_raw, validate=False)
         differing = [
             name for name, value in row.fields.items() if name not in spec.derived and local.get(name) != value
         ]
@@ -370,10 +381,40 @@ class _Importer:
             return "updated"
         return "skipped"
 
+    def check_people(self):
+        """Every person a written record names (author, added_by, ...) is a member of the record's
+        workspace here or a placeholder (an inactive account without password, as imports create):
+        a file cannot put words in the mouth of any other account of this instance."""
+        for spec in self.registry.specs:
+            written = self.written[spec.label]
+            people = [f.name for f in spec.foreign_keys if self.registry.target(f).is_user]
+            if not (written and people and spec.workspace_path):
+                continue
+            pks = list(written)
+            for name in people:
+                for start in range(0, len(pks), LOOKUP_CHUNK):
+                    strangers = (
+                        spec.model._default_manager.filter(pk__in=pks[start : start + LOOKUP_CHUNK])
+                        .exclude(**{f"{name}__isnull": True})
+                        .exclude(**{f"{name}__is_active": False, f"{name}__password__startswith": "!"})
+                        .exclude(
+                            Exists(
+                                Membership.objects.filter(user=OuterRef(name), workspace=OuterRef(spec.workspace_path))
+                            )
+                        )
+                        .values_list("pk", f"{name}__username")
+                    )
+                    for pk, username in strangers[:1]:
+                        row = written[pk]
+                        raise FixtureError(
+                            f"record {row.index} ({spec.label}) {_show(row.key)}: {name} {username!r} is an account "
+                            "here that is not a member of the record's workspace; refusing."
+                        )
+
     # --- writing --------------------------------------------------------------------------------
 
     def instance(self, spec, row, obj=None):
-        """A model instance carrying the row's fields, validated; foreign keys resolved to local pks."""
+        """A model instance carrying the row's fields; foreign keys resolved to local pks."""
         obj = obj or spec.model()
         for f in spec.plain_fields:
             setattr(obj, f.attname, row.fields[f.name])
@@ -382,26 +423,32 @@ class _Importer:
             setattr(obj, f.attname, None if key is None else self.pk_of[self.registry.target(f).label][key])
         if spec.model is Source:
             obj.url_normalized = normalize_url(obj.url)
+        if spec.model is Highlight:
+            # The passage's text is at hand: the model's offset check needs no query per highlight.
+            obj.passage = Passage(pk=obj.passage_id, text=self.passage_text[obj.passage_id])
+        return obj
+
+    def validate(self, spec, row, obj):
+        """The model layer's own validation (field validators and `clean()`), as a one-line error."""
         try:
-            obj.clean_fields(exclude=[f.name for f in spec.foreign_keys] + list(spec.derived))
-            self.validate(spec, obj)
+            validate_record(obj, exclude=spec.derived)
         except ValidationError as error:
             raise FixtureError(f"record {row.index} ({spec.label}) {_show(row.key)}: {_message(error)}") from None
         return obj
 
-    def validate(self, spec, obj):
-        if spec.model is Tag and not HEX_COLOR.fullmatch(obj.color):
-            raise ValidationError({"color": "must be a #RRGGBB hex colour"})
-        if spec.model is Passage and not (
-            isinstance(obj.footnotes, list) and all(isinstance(marker, str) for marker in obj.footnotes)
-        ):
-            raise ValidationError({"footnotes": "must be a list of marker strings"})
-        if spec.model is Highlight:
-            length = len(self.passage_text[obj.passage_id])
-            if not 0 <= obj.start < obj.end <= length:
-                raise ValidationError(
-                    f"offsets {obj.start}..{obj.end} are not a span of its passage's text ({length} code points)"
-                )
+    def validated(self, spec, rows, objs):
+        """Validate `objs` (one per row) as they will be once all are written: a record that points at
+        another record of the batch (a reply at its thread) sees that record's new values."""
+        self_fks = [f for f in spec.foreign_keys if self.registry.target(f) is spec]
+        by_pk = {obj.pk: obj for obj in objs if obj.pk is not None}
+        for obj in objs:
+            for f in self_fks:
+                target = by_pk.get(getattr(obj, f.attname))
+                if target is not None:
+                    setattr(obj, f.name, target)
+        for row, obj in zip(rows, objs, strict=True):
+            self.validate(spec, row, obj)
+        return objs
 
     def create(self, spec, rows):
         merged = self.merge_existing(spec, rows)
@@ -423,7 +470,7 @@ class _Importer:
         """New rows that duplicate a local row on `spec.merge_on` are mapped to that row."""
         if not spec.merge_on or not rows:
             return set()
-        objs = {row.index: self.instance(spec, row) for row in rows}
+        objs = {row.index: self.validate(spec, row, self.instance(spec, row)) for row in rows}
         attnames = [spec.model._meta.get_field(name).attname for name in spec.merge_on]
         signature = {tuple(getattr(obj, a) for a in attnames): index for index, obj in objs.items()}
         first = attnames[0]
@@ -440,7 +487,7 @@ class _Importer:
         return merged
 
     def create_batch(self, spec, rows):
-        objs = [self.instance(spec, row) for row in rows]
+        objs = self.validated(spec, rows, [self.instance(spec, row) for row in rows])
         auto_now = [f for f in spec.plain_fields if getattr(f, "auto_now", False)]
         kept = [{f.attname: getattr(obj, f.attname) for f in auto_now} for obj in objs]
         if spec.model is Tag:
@@ -458,6 +505,7 @@ class _Importer:
             spec.model._default_manager.bulk_update(objs, [f.name for f in auto_now], batch_size=BATCH_SIZE)
         for row, obj in zip(rows, objs, strict=True):
             row.pk = self.pk_of[spec.label][row.key] = obj.pk
+            self.written[spec.label][obj.pk] = row
             if spec.model is Workspace:
                 self.allowed_workspaces.add(obj.pk)
                 self.created_workspaces.add(obj.pk)
@@ -507,9 +555,10 @@ class _Importer:
             return
         objs = spec.model._default_manager.in_bulk([row.pk for row in rows])
         changed = set()
+        self.validated(spec, rows, [self.instance(spec, row, objs[row.pk]) for row in rows])
         for row in rows:
-            self.instance(spec, row, objs[row.pk])
             changed.update(row.differing)
+            self.written[spec.label][row.pk] = row
         names = [spec.model._meta.get_field(name).name for name in changed]
         if _has_history(spec.model):
             bulk_update_with_history(
