@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 
 from . import services
 from .importing.load import import_report_file
@@ -23,10 +24,13 @@ from .models import (
     Passage,
     Report,
     Role,
+    Section,
     Source,
     SourceLink,
+    Tag,
     TaggedHighlight,
     TaggedPassage,
+    TaggedReport,
     Workspace,
 )
 
@@ -253,15 +257,21 @@ def _pin_identities(workspace):
     ]
     for model, queryset in records:
         for index, obj in enumerate(queryset):
-            fields = {
-                "uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}"),
-                "created_at": EPOCH + index * minute,
-            }
+            at = EPOCH + index * minute
+            fields = {"uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}"), "created_at": at}
             if hasattr(obj, "updated_at"):
-                fields["updated_at"] = fields["created_at"]
-            model.objects.filter(pk=obj.pk).update(**fields)
-    Workspace.objects.filter(pk=workspace.pk).update(created_at=EPOCH)
-    Membership.objects.filter(workspace=workspace).update(created_at=EPOCH)
-    TaggedPassage.objects.filter(content_object__report__workspace=workspace).update(created_at=EPOCH)
-    TaggedHighlight.objects.filter(content_object__passage__report__workspace=workspace).update(created_at=EPOCH)
+                fields["updated_at"] = at
+            model.objects.filter(pk=obj.pk).update(**fields, changed_at=at)
+    pinned = {"created_at": EPOCH, "changed_at": EPOCH}
+    Workspace.objects.filter(pk=workspace.pk).update(**pinned)
+    Membership.objects.filter(workspace=workspace).update(**pinned)
+    TaggedPassage.objects.filter(content_object__report__workspace=workspace).update(**pinned)
+    TaggedHighlight.objects.filter(content_object__passage__report__workspace=workspace).update(**pinned)
+    TaggedReport.objects.filter(content_object__workspace=workspace).update(changed_at=EPOCH)
+    Section.objects.filter(report__workspace=workspace).update(changed_at=EPOCH)
+    Tag.objects.filter(
+        Q(passage_links__content_object__report__workspace=workspace)
+        | Q(highlight_links__content_object__passage__report__workspace=workspace)
+        | Q(report_links__content_object__workspace=workspace)
+    ).update(changed_at=EPOCH)
     get_user_model().objects.filter(memberships__workspace=workspace).update(date_joined=EPOCH)

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
-from taggit.models import TagBase, TaggedItemBase
+from taggit.models import NaturalKeyManager, TagBase, TaggedItemBase
 
 from .links import uuid_url
 
@@ -52,7 +52,39 @@ def uuid_field():
     return models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False, verbose_name="UUID")
 
 
-class UuidNaturalKeyManager(models.Manager):
+class StampedQuerySet(models.QuerySet):
+    """Bulk `update()` stamps the rows it changes, as `save()` does (see Stamped)."""
+
+    def update(self, **kwargs):
+        kwargs.setdefault("changed_at", timezone.now())
+        return super().update(**kwargs)
+
+
+StampedManager = models.Manager.from_queryset(StampedQuerySet)
+
+
+class Stamped(models.Model):
+    """A shared record's change stamp: set by every save and bulk update here, carried unchanged
+    by exports and imports, so a re-import can tell which side changed a record since."""
+
+    changed_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When this record last changed, on whichever instance."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, stamp=True, **kwargs):
+        """Stamps the record; stamp=False keeps the stamp it carries (an import's, from its origin)."""
+        if not stamp:
+            return super().save(*args, **kwargs)
+        self.changed_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "changed_at"}
+        super().save(*args, **kwargs)
+
+
+class UuidNaturalKeyManager(StampedManager):
     def get_by_natural_key(self, uuid):
         return self.get(uuid=uuid)
 
@@ -85,10 +117,43 @@ class Person(User):
         return super()._save_table(raw, cls, force_insert, force_update, using, *args, **kwargs)
 
 
+class Instance(models.Model):
+    """This installation's identity in the files it exports (one row, made on first use)."""
+
+    uuid = uuid_field()
+
+    def __str__(self):
+        return str(self.uuid)
+
+    @classmethod
+    def this(cls):
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+
+class ImportStamp(models.Model):
+    """An export that was loaded here: from which instance, written when (by the origin's clock),
+    loaded when (by ours). A re-import compares both sides' change stamps with the last one from
+    the same origin to tell a change from a true conflict. Exports carry one (`loaddata` stores it)."""
+
+    origin = models.UUIDField(db_index=True, help_text="The exporting instance.")
+    exported_at = models.DateTimeField(help_text="When the file was written, by the origin's clock.")
+    imported_at = models.DateTimeField(default=timezone.now, help_text="When it was loaded here.")
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self):
+        return f"{self.origin} as of {self.exported_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def last_from(cls, origin):
+        return cls.objects.filter(origin=origin).order_by("-exported_at", "-id").first()
+
+
 # --- Workspaces and members -------------------------------------------------------------------
 
 
-class WorkspaceQuerySet(models.QuerySet):
+class WorkspaceQuerySet(StampedQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -97,12 +162,12 @@ class WorkspaceQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
 
-class WorkspaceManager(models.Manager.from_queryset(WorkspaceQuerySet)):
+class WorkspaceManager(StampedManager.from_queryset(WorkspaceQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class Workspace(models.Model):
+class Workspace(Stamped):
     """A team's space: its reports, sources and annotations are private to its members."""
 
     name = models.CharField(max_length=200)
@@ -128,12 +193,12 @@ class Role(models.TextChoices):
     CURATOR = "curator", "Curator (also reviews, uploads, manages members)"
 
 
-class MembershipManager(models.Manager):
+class MembershipManager(StampedManager):
     def get_by_natural_key(self, workspace_slug, username):
         return self.get(workspace__slug=workspace_slug, user__username=username)
 
 
-class Membership(models.Model):
+class Membership(Stamped):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(
@@ -174,7 +239,7 @@ def workspaces_of(user):
 # --- The shared codebook ------------------------------------------------------------------------
 
 
-class Tag(TagBase):
+class Tag(TagBase, Stamped):  # noqa: DJ008 (TagBase defines __str__)
     """A code of the institute-wide codebook; names are unique regardless of case."""
 
     description = models.TextField(blank=True, help_text="What this code means and when to apply it.")
@@ -186,20 +251,22 @@ class Tag(TagBase):
     )
     history = HistoricalRecords()
 
+    objects = NaturalKeyManager.from_queryset(StampedQuerySet)()
+
     class Meta:
         ordering = [Lower("name")]
         constraints = [models.UniqueConstraint(Lower("name"), name="unique_tag_name_ci")]
         verbose_name = "codebook tag"
 
 
-class TagLinkManager(models.Manager):
+class TagLinkManager(StampedManager):
     """Tag links are found again by (tagged record's uuid, tag name), never by integer pk."""
 
     def get_by_natural_key(self, object_uuid, tag_name):
         return self.get(content_object__uuid=object_uuid, tag__name=tag_name)
 
 
-class TaggedPassage(TaggedItemBase):
+class TaggedPassage(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
     added_by = models.ForeignKey(
@@ -221,7 +288,7 @@ class TaggedPassage(TaggedItemBase):
     natural_key.dependencies = ["annotations.passage", "annotations.tag"]
 
 
-class TaggedHighlight(TaggedItemBase):
+class TaggedHighlight(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
     added_by = models.ForeignKey(
@@ -243,7 +310,7 @@ class TaggedHighlight(TaggedItemBase):
     natural_key.dependencies = ["annotations.highlight", "annotations.tag"]
 
 
-class TaggedReport(TaggedItemBase):
+class TaggedReport(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
 
@@ -264,7 +331,7 @@ class TaggedReport(TaggedItemBase):
 # --- Reports and their passages -----------------------------------------------------------------
 
 
-class ReportQuerySet(models.QuerySet):
+class ReportQuerySet(StampedQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -287,7 +354,7 @@ class ReportManager(UuidNaturalKeyManager.from_queryset(ReportQuerySet)):
     pass
 
 
-class Report(ByUuidMixin, models.Model):
+class Report(ByUuidMixin, Stamped):
     uuid = uuid_field()
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="reports", help_text="The team that works on this report."
@@ -323,12 +390,12 @@ class Report(ByUuidMixin, models.Model):
         return uuid_url("annotations:report-read", self.uuid)
 
 
-class SectionManager(models.Manager):
+class SectionManager(StampedManager):
     def get_by_natural_key(self, report_uuid, order):
         return self.get(report__uuid=report_uuid, order=order)
 
 
-class Section(models.Model):
+class Section(Stamped):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
     order = models.PositiveIntegerField()
     title = models.CharField(max_length=500)
@@ -350,7 +417,7 @@ class Section(models.Model):
     natural_key.dependencies = ["annotations.report"]
 
 
-class PassageQuerySet(models.QuerySet):
+class PassageQuerySet(StampedQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -395,7 +462,7 @@ class PassageManager(UuidNaturalKeyManager.from_queryset(PassageQuerySet)):
     pass
 
 
-class Passage(ByUuidMixin, models.Model):
+class Passage(ByUuidMixin, Stamped):
     class Kind(models.TextChoices):
         PARAGRAPH = "paragraph", "Paragraph"
         LIST_ITEM = "list_item", "List item"
@@ -462,7 +529,7 @@ class Passage(ByUuidMixin, models.Model):
                 )
 
 
-class Highlight(ByUuidMixin, models.Model):
+class Highlight(ByUuidMixin, Stamped):
     """A span of a passage: code-point offsets into Passage.text plus a W3C TextQuoteSelector."""
 
     QUOTE_CONTEXT = 32
@@ -511,7 +578,7 @@ class Highlight(ByUuidMixin, models.Model):
         }
 
 
-class CommentQuerySet(models.QuerySet):
+class CommentQuerySet(StampedQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -530,7 +597,7 @@ class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
     pass
 
 
-class Comment(ByUuidMixin, models.Model):
+class Comment(ByUuidMixin, Stamped):
     uuid = uuid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
     highlight = models.ForeignKey(
@@ -602,7 +669,7 @@ def normalize_url(url):
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(StampedQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -615,7 +682,7 @@ class SourceManager(UuidNaturalKeyManager.from_queryset(SourceQuerySet)):
     pass
 
 
-class Source(ByUuidMixin, models.Model):
+class Source(ByUuidMixin, Stamped):
     class Kind(models.TextChoices):
         NEWS = "news", "News"
         ACADEMIC = "academic", "Academic"
@@ -657,7 +724,7 @@ class Source(ByUuidMixin, models.Model):
         super().save(*args, **kwargs)
 
 
-class SourceLink(ByUuidMixin, models.Model):
+class SourceLink(ByUuidMixin, Stamped):
     class Relation(models.TextChoices):
         CITES = "cites", "cites"
         SUPPORTS = "supports", "supports"

@@ -54,7 +54,7 @@ def test_importing_the_same_file_twice_changes_nothing(annotated_report, tmp_pat
     after_first = deep_dump()
     history = Passage.history.count()
     summary = import_(path)
-    assert "created 0, updated 0" in summary and "skipped 0" in summary
+    assert "created 0, updated 0" in summary and "kept 0" in summary
     assert deep_dump() == after_first
     assert Passage.history.count() == history
 
@@ -100,7 +100,7 @@ def test_a_newer_copy_in_the_file_updates_the_local_one(annotated_report, tmp_pa
     def newer(data):
         passage = _passage_record(data)
         passage["status"] = "approved"
-        passage["updated_at"] = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)).isoformat()
+        passage["changed_at"] = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)).isoformat()
 
     path = rewrite(export(tmp_path), newer)
     summary = import_(path)
@@ -110,13 +110,13 @@ def test_a_newer_copy_in_the_file_updates_the_local_one(annotated_report, tmp_pa
     assert passage.history.first().history_change_reason == "import_fixture"
 
 
-def test_an_older_copy_in_the_file_is_skipped_and_said_so(annotated_report, tmp_path):
+def test_an_older_copy_in_the_file_is_kept_out_and_said_so(annotated_report, tmp_path):
     path = rewrite(export(tmp_path), lambda data: _passage_record(data).update(status="approved"))
     passage = annotated_report.passages.get(order=1)
     passage.status = "flagged"
     passage.save()
     summary = import_(path)
-    assert "skipped 1 (local copy newer)" in summary
+    assert "kept 1 (changed here, not at the origin)" in summary
     passage.refresh_from_db()
     assert passage.status == "flagged"
 
@@ -334,7 +334,7 @@ def test_a_file_never_changes_the_roles_of_an_existing_workspace(annotated_repor
         carl = next(
             r["fields"] for r in data if r["model"] == "annotations.membership" and r["fields"]["user"] == ["carl"]
         )
-        carl.update(role="viewer", created_at=_future())
+        carl.update(role="viewer", changed_at=_future())
 
     path = rewrite(export(tmp_path, "--workspace", workspace.slug), demote_the_curator)
     summary = import_(path)
@@ -352,7 +352,7 @@ def test_a_file_mapped_into_a_workspace_never_promotes_its_members(
         vera = next(
             r["fields"] for r in data if r["model"] == "annotations.membership" and r["fields"]["user"] == ["vera"]
         )
-        vera.update(role="curator", created_at=_future())
+        vera.update(role="curator", changed_at=_future())
 
     path = rewrite(export(tmp_path, "--workspace", workspace.slug), promote_vera)
     annotated_report.delete()
@@ -379,7 +379,7 @@ def test_two_comments_made_each_others_parent_are_refused(annotated_report, tmp_
         thread, reply = _comment_record(data, "Is this **the** flag? 🚩"), _comment_record(data, "+1, yes")
         thread["parent"] = [reply["uuid"]]
         for fields in (thread, reply):
-            fields["edited_at"] = _future()
+            fields["changed_at"] = _future()
 
     message = r"record \d+ \(annotations.comment\).*(first comment|has replies)"
     _refused_unchanged(rewrite(export(tmp_path), cycle), message)
@@ -387,7 +387,7 @@ def test_two_comments_made_each_others_parent_are_refused(annotated_report, tmp_
 
 def test_passage_text_shortened_under_highlights_is_refused(annotated_report, tmp_path):
     def shorten(data):
-        _passage_record(data).update(text="The SCO", updated_at=_future())
+        _passage_record(data).update(text="The SCO", changed_at=_future())
 
     _refused_unchanged(rewrite(export(tmp_path), shorten), r"record \d+ \(annotations.passage\).*highlight")
 

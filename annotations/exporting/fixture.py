@@ -9,10 +9,13 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 
 from annotations.models import (
     Comment,
     Highlight,
+    ImportStamp,
+    Instance,
     Membership,
     Passage,
     Person,
@@ -151,12 +154,20 @@ def iter_model_records(registry, spec, queryset, chunk_size=CHUNK_SIZE):
         yield {"model": spec.label, "fields": reader.fields(row)}
 
 
+def origin_record():
+    """The file's first record: which instance wrote it, and when. `loaddata` stores it as an
+    ImportStamp; `import_fixture` compares change stamps with the last file from that origin."""
+    fields = {"origin": str(Instance.this().uuid), "exported_at": jsonable(timezone.now())}
+    return {"model": ImportStamp._meta.label_lower, "fields": fields}
+
+
 def count_records(selection):
     _, querysets = selection.querysets()
-    return sum(queryset.count() for _, queryset in querysets)
+    return 1 + sum(queryset.count() for _, queryset in querysets)
 
 
 def iter_records(selection, chunk_size=CHUNK_SIZE):
+    yield origin_record()
     registry, querysets = selection.querysets()
     for spec, queryset in querysets:
         yield from iter_model_records(registry, spec, queryset, chunk_size)

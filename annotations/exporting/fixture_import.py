@@ -11,7 +11,6 @@ so simple-history still records every created and updated row, at a few queries 
 rather than several per row.
 """
 
-import datetime
 import json
 import os
 import uuid
@@ -25,12 +24,22 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from annotations.models import Highlight, Membership, Passage, Source, Tag, Workspace, normalize_url, validate_record
+from annotations.models import (
+    Highlight,
+    ImportStamp,
+    Membership,
+    Passage,
+    Source,
+    Tag,
+    Workspace,
+    normalize_url,
+    validate_record,
+)
 
 from .fixture import RowReader
 from .spec import Registry
 
-_EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+ORIGIN_LABEL = ImportStamp._meta.label_lower
 BATCH_SIZE = 500
 LOOKUP_CHUNK = 500
 CHANGE_REASON = "import_fixture"
@@ -60,6 +69,7 @@ class FixtureError(Exception):
 class Summary:
     dry_run: bool
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
+    conflicts: list = field(default_factory=list)  # one line per record changed on both sides
 
     def add(self, label, outcome, n=1):
         self.counts[label][outcome] += n
@@ -71,22 +81,24 @@ class Summary:
         extra = [
             f"{self.total(outcome)} {text}"
             for outcome, text in (
+                ("conflict", "conflicts (changed here and at the origin since the last import; local copy kept)"),
                 ("merged", "merged into existing records with the same URL or link"),
-                ("kept", "memberships left out: members of existing workspaces are managed here"),
+                ("left_out", "memberships left out: members of existing workspaces are managed here"),
                 ("mapped", "workspaces mapped to the target workspace"),
             )
             if self.total(outcome)
         ]
-        yield "{}created {}, updated {}, unchanged {}, skipped {} (local copy newer){}.".format(
+        yield "{}created {}, updated {}, unchanged {}, kept {} (changed here, not at the origin){}.".format(
             "Dry run, nothing was changed; it would have " if self.dry_run else "Imported: ",
             self.total("created"),
             self.total("updated"),
             self.total("unchanged"),
-            self.total("skipped"),
+            self.total("kept"),
             "".join(f"; {text}" for text in extra),
         )
         for label, counter in self.counts.items():
             yield f"  {label}: " + ", ".join(f"{outcome} {n}" for outcome, n in counter.items() if n)
+        yield from self.conflicts
 
 
 def read_records(path):
@@ -117,31 +129,51 @@ def read_records(path):
         raise FixtureError(f"{path} is not a fixture: expected a JSON list of records.")
     registry = Registry()
     records = []
+    origin = None
     for index, record in enumerate(data, start=1):
         if not (
             isinstance(record, dict) and isinstance(record.get("model"), str) and isinstance(record.get("fields"), dict)
         ):
             raise FixtureError(f"record {index} is not a fixture record with 'model' and 'fields'.")
         label = record["model"].lower()
-        if label not in registry.by_label:
+        if label == ORIGIN_LABEL:
+            origin = _origin(index, record["fields"])
+        elif label in registry.by_label:
+            records.append((index, registry.by_label[label].label, record["fields"]))
+        else:
             raise FixtureError(f"record {index}: model {record['model']!r} is not accepted by import_fixture.")
-        records.append((index, registry.by_label[label].label, record["fields"]))
-    return records
+    return origin, records
+
+
+def _origin(index, raw):
+    """The file's ImportStamp record (which instance wrote it, when), validated by the model."""
+    if set(raw) - {"origin", "exported_at"}:
+        raise FixtureError(f"record {index} ({ORIGIN_LABEL}): unknown fields.")
+    stamp = ImportStamp(origin=raw.get("origin"), exported_at=raw.get("exported_at"))
+    try:
+        stamp.full_clean()
+    except ValidationError as error:
+        raise FixtureError(f"record {index} ({ORIGIN_LABEL}): {_message(error)}") from None
+    return stamp
 
 
 def import_fixture(path, *, workspace=None, dry_run=False):
     """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace.
     Returns a Summary; raises FixtureError (nothing written) for any bad record."""
     by_label = defaultdict(list)
-    for index, label, fields in read_records(path):
+    origin, records = read_records(path)
+    for index, label, fields in records:
         by_label[label].append((index, fields))
     summary = Summary(dry_run=dry_run)
     try:
         with transaction.atomic():
-            importer = _Importer(summary, workspace)
+            base = origin and ImportStamp.last_from(origin.origin)
+            importer = _Importer(summary, workspace, base)
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
             importer.check_people()
+            if origin:
+                origin.save()
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -160,8 +192,9 @@ class _Row:
 
 
 class _Importer:
-    def __init__(self, summary, target_slug):
+    def __init__(self, summary, target_slug, base=None):
         self.summary = summary
+        self.base = base  # the last import from the file's origin, if any
         self.registry = Registry()
         self.pk_of = defaultdict(dict)  # label -> canonical key -> local pk
         self.allowed_workspaces = set()
@@ -355,7 +388,7 @@ class _Importer:
             if outcome == "updated":
                 updates.append(row)
             if spec.model is Passage:
-                self.passage_text[pk] = row.fields["text"] if outcome != "skipped" else local_raw["text"]
+                self.passage_text[pk] = row.fields["text"] if outcome == "updated" else local_raw["text"]
         if spec.is_user:
             self.create_users(spec, creates)
         else:
@@ -376,10 +409,20 @@ class _Importer:
             raise FixtureError(
                 f"record {row.index} ({spec.label}) {_show(row.key)} would move to another {moved[0]}; refusing."
             )
-        if _newest(spec, row.fields) > _newest(spec, local):
+        theirs, ours = row.fields["changed_at"], local["changed_at"]
+        changed_there = self.base is None or theirs > self.base.exported_at
+        changed_here = self.base is None or ours > self.base.imported_at
+        if changed_there and changed_here and self.base is not None:
+            self.summary.conflicts.append(
+                f"  conflict: {spec.label} {_show(row.key)} (record {row.index}): {', '.join(differing)} "
+                "changed here and at the origin since the last import; the local copy was kept."
+            )
+            return "conflict"
+        # Without an earlier import from that origin to compare with, the later change wins.
+        if changed_there and (not changed_here or theirs > ours):
             row.differing = differing
             return "updated"
-        return "skipped"
+        return "kept"
 
     def check_people(self):
         """Every person a written record names (author, added_by, ...) is a member of the record's
@@ -502,7 +545,8 @@ class _Importer:
             for obj, values in zip(objs, kept, strict=True):
                 for attname, value in values.items():
                     setattr(obj, attname, value)
-            spec.model._default_manager.bulk_update(objs, [f.name for f in auto_now], batch_size=BATCH_SIZE)
+            fields = ["changed_at", *(f.name for f in auto_now)]
+            spec.model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
         for row, obj in zip(rows, objs, strict=True):
             row.pk = self.pk_of[spec.label][row.key] = obj.pk
             self.written[spec.label][obj.pk] = row
@@ -520,7 +564,7 @@ class _Importer:
         for tag in tags:
             if tag.slug in taken:
                 tag.slug = ""
-            tag.save()
+            tag.save(stamp=False)
 
     def create_users(self, spec, rows):
         model = spec.model
@@ -547,7 +591,7 @@ class _Importer:
         removes a role in it (that would open its data to, or lock out, people a file names)."""
         workspace_pk = self.pk_of["annotations.workspace"]
         ours = [row for row in rows if workspace_pk[row.fields["workspace"]] in self.created_workspaces]
-        self.summary.add(spec.label, "kept", len(rows) - len(ours))
+        self.summary.add(spec.label, "left_out", len(rows) - len(ours))
         return ours
 
     def update(self, spec, rows):
@@ -559,7 +603,8 @@ class _Importer:
         for row in rows:
             changed.update(row.differing)
             self.written[spec.label][row.pk] = row
-        names = [spec.model._meta.get_field(name).name for name in changed]
+        # The file's change stamp always goes with its changes (a bulk update would stamp "now").
+        names = sorted(changed | {"changed_at"})
         if _has_history(spec.model):
             bulk_update_with_history(
                 list(objs.values()), spec.model, names, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON
@@ -581,11 +626,6 @@ def _atom(spec, name, value):
 
 def _has_history(model):
     return getattr(model._meta, "simple_history_manager_attribute", None) is not None
-
-
-def _newest(spec, fields):
-    stamps = [fields[name] for name in spec.changed if fields.get(name) is not None]
-    return max(stamps, default=None) or _EPOCH
 
 
 def _show(key):

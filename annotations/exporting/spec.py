@@ -37,8 +37,6 @@ UNUSABLE_PASSWORD = "!"
 class Spec:
     model: type
     key_fields: tuple[str, ...]
-    # Timestamps whose newest value tells which copy of a record is more recent.
-    changed: tuple[str, ...] = ()
     # Fields the model computes from others; recomputed on import, ignored when comparing.
     derived: tuple[str, ...] = ()
     # Path from the model to its workspace's id, to keep an import inside the workspaces it names.
@@ -73,11 +71,10 @@ class Spec:
 def _specs():
     return [
         Spec(Person, ("username",)),
-        Spec(Workspace, ("slug",), changed=("created_at",), workspace_path="pk"),
+        Spec(Workspace, ("slug",), workspace_path="pk"),
         Spec(
             Membership,
             ("workspace", "user"),
-            changed=("created_at",),
             workspace_path="workspace_id",
             owner_fields=("workspace", "user"),
         ),
@@ -85,7 +82,6 @@ def _specs():
         Spec(
             Report,
             ("uuid",),
-            changed=("created_at", "updated_at"),
             workspace_path="workspace_id",
             owner_fields=("workspace",),
         ),
@@ -99,35 +95,30 @@ def _specs():
         Spec(
             Passage,
             ("uuid",),
-            changed=("created_at", "updated_at"),
             workspace_path="report__workspace_id",
             owner_fields=("report",),
         ),
         Spec(
             TaggedPassage,
             ("content_object", "tag"),
-            changed=("created_at",),
             workspace_path="content_object__report__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Highlight,
             ("uuid",),
-            changed=("created_at",),
             workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
         ),
         Spec(
             TaggedHighlight,
             ("content_object", "tag"),
-            changed=("created_at",),
             workspace_path="content_object__passage__report__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Source,
             ("uuid",),
-            changed=("created_at",),
             derived=("url_normalized",),
             workspace_path="workspace_id",
             owner_fields=("workspace",),
@@ -136,7 +127,6 @@ def _specs():
         Spec(
             SourceLink,
             ("uuid",),
-            changed=("created_at",),
             workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
             merge_on=("passage", "source", "relation"),
@@ -144,7 +134,6 @@ def _specs():
         Spec(
             Comment,
             ("uuid",),
-            changed=("created_at", "edited_at", "deleted_at"),
             workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
         ),
