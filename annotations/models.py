@@ -761,3 +761,22 @@ class SourceLink(ByUuidMixin, Stamped):
 
     def __str__(self):
         return f"{self.passage} {self.relation} {self.source}"
+
+
+class Tombstone(models.Model):
+    """A shared record deleted (or merged into another) here: exports carry it, so that
+    `import_fixture --apply-deletions` deletes (or merges) the same record on another instance."""
+
+    model = models.CharField(max_length=100, help_text="The deleted record's model, e.g. annotations.tag.")
+    key = models.JSONField(help_text="Its natural key, as exports write it.")
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: the codebook."
+    )
+    merged_into = models.JSONField(null=True, blank=True, help_text="Natural key of the record it was merged into.")
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["deleted_at", "id"]
+
+    def __str__(self):
+        return f"{self.model} {self.key} deleted {self.deleted_at:%Y-%m-%d %H:%M}"

@@ -125,6 +125,7 @@ def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     survivor.save()
     for tag in merged:
         tag._change_reason = f"Merged into {survivor.name}"
+        tag._merged_into = survivor  # its tombstone says where it went
         tag.delete()
     return len(merged)
 
@@ -329,6 +330,7 @@ def sources_merge(*, survivor: Source, duplicates: Iterable[Source]) -> int:
     survivor.save()
     for duplicate in duplicates:
         duplicate._change_reason = f"Merged into {survivor.title}"
+        duplicate._merged_into = survivor  # its tombstone says where it went
         duplicate.delete()
     return len(duplicates)
 

@@ -27,6 +27,7 @@ from annotations.models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Tombstone,
     Workspace,
 )
 
@@ -163,7 +164,27 @@ def origin_record():
 
 def count_records(selection):
     _, querysets = selection.querysets()
-    return 1 + sum(queryset.count() for _, queryset in querysets)
+    return 1 + sum(queryset.count() for _, queryset in querysets) + tombstones_of(selection).count()
+
+
+def tombstones_of(selection):
+    """Deletions in the selection's scope: of whole workspaces exported, and of the codebook."""
+    return Tombstone.objects.filter(Q(workspace__in=selection.workspaces) | Q(workspace__isnull=True))
+
+
+def iter_tombstone_records(selection, chunk_size=CHUNK_SIZE):
+    rows = tombstones_of(selection).order_by("pk").values_list(
+        "model", "key", "workspace__slug", "merged_into", "deleted_at"
+    )
+    for model, key, slug, merged_into, deleted_at in rows.iterator(chunk_size=chunk_size):
+        fields = {
+            "model": model,
+            "key": key,
+            "workspace": None if slug is None else [slug],
+            "merged_into": merged_into,
+            "deleted_at": jsonable(deleted_at),
+        }
+        yield {"model": Tombstone._meta.label_lower, "fields": fields}
 
 
 def iter_records(selection, chunk_size=CHUNK_SIZE):
@@ -171,6 +192,7 @@ def iter_records(selection, chunk_size=CHUNK_SIZE):
     registry, querysets = selection.querysets()
     for spec, queryset in querysets:
         yield from iter_model_records(registry, spec, queryset, chunk_size)
+    yield from iter_tombstone_records(selection, chunk_size)
 
 
 def write_fixture(records, stream, *, json_lines=False, on_record=None):

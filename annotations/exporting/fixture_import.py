@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from annotations import services
 from annotations.models import (
     Highlight,
     ImportStamp,
@@ -31,6 +32,7 @@ from annotations.models import (
     Passage,
     Source,
     Tag,
+    Tombstone,
     Workspace,
     normalize_url,
     validate_record,
@@ -40,6 +42,8 @@ from .fixture import RowReader
 from .spec import Registry
 
 ORIGIN_LABEL = ImportStamp._meta.label_lower
+TOMBSTONE_LABEL = Tombstone._meta.label_lower
+TOMBSTONE_FIELDS = {"model", "key", "workspace", "merged_into", "deleted_at"}
 BATCH_SIZE = 500
 LOOKUP_CHUNK = 500
 CHANGE_REASON = "import_fixture"
@@ -70,6 +74,7 @@ class Summary:
     dry_run: bool
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
     conflicts: list = field(default_factory=list)  # one line per record changed on both sides
+    deletions: list = field(default_factory=list)  # one line per tombstone not applied
 
     def add(self, label, outcome, n=1):
         self.counts[label][outcome] += n
@@ -82,6 +87,7 @@ class Summary:
             f"{self.total(outcome)} {text}"
             for outcome, text in (
                 ("conflict", "conflicts (changed here and at the origin since the last import; local copy kept)"),
+                ("deleted", "deleted or merged away as at the origin"),
                 ("merged", "merged into existing records with the same URL or link"),
                 ("left_out", "memberships left out: members of existing workspaces are managed here"),
                 ("mapped", "workspaces mapped to the target workspace"),
@@ -99,6 +105,9 @@ class Summary:
         for label, counter in self.counts.items():
             yield f"  {label}: " + ", ".join(f"{outcome} {n}" for outcome, n in counter.items() if n)
         yield from self.conflicts
+        if self.deletions:
+            yield f"{len(self.deletions)} deleted at the origin, still here (--apply-deletions deletes them):"
+            yield from self.deletions
 
 
 def read_records(path):
@@ -128,7 +137,7 @@ def read_records(path):
     if not isinstance(data, list):
         raise FixtureError(f"{path} is not a fixture: expected a JSON list of records.")
     registry = Registry()
-    records = []
+    records, tombstones = [], []
     origin = None
     for index, record in enumerate(data, start=1):
         if not (
@@ -138,11 +147,13 @@ def read_records(path):
         label = record["model"].lower()
         if label == ORIGIN_LABEL:
             origin = _origin(index, record["fields"])
+        elif label == TOMBSTONE_LABEL:
+            tombstones.append((index, record["fields"]))
         elif label in registry.by_label:
             records.append((index, registry.by_label[label].label, record["fields"]))
         else:
             raise FixtureError(f"record {index}: model {record['model']!r} is not accepted by import_fixture.")
-    return origin, records
+    return origin, records, tombstones
 
 
 def _origin(index, raw):
@@ -157,11 +168,12 @@ def _origin(index, raw):
     return stamp
 
 
-def import_fixture(path, *, workspace=None, dry_run=False):
-    """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace.
-    Returns a Summary; raises FixtureError (nothing written) for any bad record."""
+def import_fixture(path, *, workspace=None, dry_run=False, apply_deletions=False):
+    """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace;
+    with `apply_deletions` the file's tombstones delete (or merge) the same records here, otherwise
+    the summary lists them. Returns a Summary; raises FixtureError (nothing written) for any bad record."""
     by_label = defaultdict(list)
-    origin, records = read_records(path)
+    origin, records, tombstones = read_records(path)
     for index, label, fields in records:
         by_label[label].append((index, fields))
     summary = Summary(dry_run=dry_run)
@@ -172,6 +184,7 @@ def import_fixture(path, *, workspace=None, dry_run=False):
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
             importer.check_people()
+            importer.process_tombstones(tombstones, apply=apply_deletions)
             if origin:
                 origin.save()
             if dry_run:
@@ -453,6 +466,46 @@ class _Importer:
                             f"record {row.index} ({spec.label}) {_show(row.key)}: {name} {username!r} is an account "
                             "here that is not a member of the record's workspace; refusing."
                         )
+
+    def process_tombstones(self, tombstones, *, apply):
+        """Records deleted or merged away at the origin: deleted (merged) here with `apply`, else listed."""
+        for index, raw in tombstones:
+            spec = self.registry.by_label.get(str(raw.get("model")).lower())
+            if spec is None or not spec.tombstoned or set(raw) - TOMBSTONE_FIELDS:
+                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): not a tombstone of a shared record.")
+            try:
+                key = self.file_key(spec, raw.get("key"))
+                survivor_key = None if raw.get("merged_into") is None else self.file_key(spec, raw["merged_into"])
+            except (ValidationError, TypeError, ValueError, StopIteration) as error:
+                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): key: {_message(error)}") from None
+            local = self.local_rows(spec, {key} | ({survivor_key} if survivor_key else set()))
+            if key not in local:
+                continue  # gone here too
+            pk, workspace_id, _ = local[key]
+            self._check_scope(spec, key, workspace_id, index)
+            what = f"{spec.label} {_show(key)}" + (f" (merged into {_show(survivor_key)})" if survivor_key else "")
+            if not apply:
+                self.summary.add(spec.label, "deletion_pending")
+                self.summary.deletions.append(f"  deleted at the origin: {what}")
+                continue
+            self.delete(spec, pk, local[survivor_key][0] if survivor_key in local else None)
+            self.summary.add(spec.label, "deleted")
+
+    @staticmethod
+    def delete(spec, pk, survivor_pk):
+        obj = spec.model._default_manager.get(pk=pk)
+        if survivor_pk is not None and spec.model in (Tag, Source):
+            survivor = spec.model._default_manager.get(pk=survivor_pk)
+            stamp = survivor.changed_at
+            if spec.model is Tag:
+                services.tags_merge(survivor=survivor, merged=[obj])
+            else:
+                services.sources_merge(survivor=survivor, duplicates=[obj])
+            # The merge is the origin's change (its survivor came with the file): it keeps the origin's stamp.
+            spec.model._default_manager.filter(pk=survivor_pk).update(changed_at=stamp)
+        else:
+            obj._change_reason = "Deleted at the origin (import_fixture --apply-deletions)"
+            obj.delete()
 
     # --- writing --------------------------------------------------------------------------------
 

@@ -46,6 +46,8 @@ class Spec:
     # A new record equal to a local one on these fields is the same thing (the same URL cited twice),
     # so the import reuses the local record instead of tripping over the unique constraint.
     merge_on: tuple[str, ...] = ()
+    # Deleting such a record here leaves a tombstone that exports carry (see tombstones.py).
+    tombstoned: bool = True
 
     @property
     def label(self):
@@ -70,13 +72,14 @@ class Spec:
 
 def _specs():
     return [
-        Spec(Person, ("username",)),
-        Spec(Workspace, ("slug",), workspace_path="pk"),
+        Spec(Person, ("username",), tombstoned=False),
+        Spec(Workspace, ("slug",), workspace_path="pk", tombstoned=False),
         Spec(
             Membership,
             ("workspace", "user"),
             workspace_path="workspace_id",
             owner_fields=("workspace", "user"),
+            tombstoned=False,  # members of an existing workspace are managed locally
         ),
         Spec(Tag, ("name",), derived=("slug",)),
         Spec(
@@ -91,7 +94,13 @@ def _specs():
             workspace_path="content_object__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
-        Spec(Section, ("report", "order"), workspace_path="report__workspace_id", owner_fields=("report",)),
+        Spec(
+            Section,
+            ("report", "order"),
+            workspace_path="report__workspace_id",
+            owner_fields=("report",),
+            tombstoned=False,  # headings go with their report
+        ),
         Spec(
             Passage,
             ("uuid",),
