@@ -61,6 +61,7 @@ def tag_get_or_create(*, name: str) -> Tag:
         return Tag.objects.get(name__iexact=name)
 
 
+@transaction.atomic
 def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
     tag = tag_get_or_create(name=name)
@@ -68,10 +69,12 @@ def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     return tag
 
 
+@transaction.atomic
 def passage_remove_tag(*, passage: Passage, tag: Tag) -> None:
     TaggedPassage.objects.filter(content_object=passage, tag=tag).delete()
 
 
+@transaction.atomic
 def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
@@ -83,6 +86,7 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int
     return len(new)
 
 
+@transaction.atomic
 def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
     deleted, _ = TaggedPassage.objects.filter(tag=tag, content_object__in=list(passages)).delete()
     return deleted

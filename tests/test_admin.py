@@ -538,6 +538,17 @@ def test_recent_changes_lists_changes_across_records_with_diffs(curator_client, 
     assert ("status", "Open", "Flagged") in passage_change.changes
 
 
+def test_recent_changes_shows_a_footnotes_edit(curator_client, changes):
+    passage = changes[0]
+    passage.footnotes = ["3", "4"]
+    passage.save()
+    response = curator_client.get(reverse("admin:recent_changes"))
+    assert response.status_code == 200
+    latest = response.context["changes"][0]
+    assert latest.kind == "Passage" and ("footnotes", [], ["3", "4"]) in latest.changes
+    assert all(name != "changed at" for name, _old, _new in latest.changes)
+
+
 def test_recent_changes_filters_by_kind_user_and_date(curator_client, curator, changes):
     url = reverse("admin:recent_changes")
     only_comments = curator_client.get(url, {"model": "comment"}).context["changes"]
