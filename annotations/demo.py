@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Q
 
 from . import services
 from .importing.load import import_report_file
@@ -142,7 +141,7 @@ def build_demo():
     report.save()
 
     for name, color, description in TAGS:
-        tag = services.tag_get_or_create(name=name)
+        tag = services.tag_get_or_create(workspace=workspace, name=name)
         tag.color, tag.description = color, description
         tag.save()
     for name, phrases in TAG_PHRASES.items():
@@ -249,6 +248,7 @@ def _pin_identities(workspace):
     minute = timedelta(minutes=1)
     records = [
         (Report, Report.objects.filter(workspace=workspace).order_by("id")),
+        (Tag, Tag.objects.filter(workspace=workspace).order_by("id")),
         (Passage, Passage.objects.filter(report__workspace=workspace).order_by("report_id", "order")),
         (Highlight, Highlight.objects.filter(passage__report__workspace=workspace).order_by("id")),
         (Comment, Comment.objects.filter(passage__report__workspace=workspace).order_by("id")),
@@ -258,10 +258,12 @@ def _pin_identities(workspace):
     for model, queryset in records:
         for index, obj in enumerate(queryset):
             at = EPOCH + index * minute
-            fields = {"uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}"), "created_at": at}
+            fields = {"uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}"), "changed_at": at}
+            if hasattr(obj, "created_at"):
+                fields["created_at"] = at
             if hasattr(obj, "updated_at"):
                 fields["updated_at"] = at
-            model.objects.filter(pk=obj.pk).update(**fields, changed_at=at)
+            model.objects.filter(pk=obj.pk).update(**fields)
     pinned = {"created_at": EPOCH, "changed_at": EPOCH}
     Workspace.objects.filter(pk=workspace.pk).update(**pinned)
     Membership.objects.filter(workspace=workspace).update(**pinned)
@@ -269,9 +271,4 @@ def _pin_identities(workspace):
     TaggedHighlight.objects.filter(content_object__passage__report__workspace=workspace).update(**pinned)
     TaggedReport.objects.filter(content_object__workspace=workspace).update(changed_at=EPOCH)
     Section.objects.filter(report__workspace=workspace).update(changed_at=EPOCH)
-    Tag.objects.filter(
-        Q(passage_links__content_object__report__workspace=workspace)
-        | Q(highlight_links__content_object__passage__report__workspace=workspace)
-        | Q(report_links__content_object__workspace=workspace)
-    ).update(changed_at=EPOCH)
     get_user_model().objects.filter(memberships__workspace=workspace).update(date_joined=EPOCH)

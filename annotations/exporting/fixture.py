@@ -86,11 +86,13 @@ class Selection:
         )
         # Members are shared only with a whole workspace: a single report names only its annotators.
         memberships = Membership.objects.filter(workspace__in=self.workspaces)
+        # A whole workspace brings its whole codebook; single reports, the tags they use.
         tags = (
             Tag.objects.all()
             if self.whole_codebook
             else Tag.objects.filter(
-                Q(pk__in=tagged_reports.values("tag"))
+                Q(workspace__in=self.workspaces)
+                | Q(pk__in=tagged_reports.values("tag"))
                 | Q(pk__in=tagged_passages.values("tag"))
                 | Q(pk__in=tagged_highlights.values("tag"))
             )
@@ -168,8 +170,8 @@ def count_records(selection):
 
 
 def tombstones_of(selection):
-    """Deletions in the selection's scope: of whole workspaces exported, and of the codebook."""
-    return Tombstone.objects.filter(Q(workspace__in=selection.workspaces) | Q(workspace__isnull=True))
+    """Deletions in the selection's scope: those of the workspaces exported whole."""
+    return Tombstone.objects.filter(workspace__in=selection.workspaces)
 
 
 def iter_tombstone_records(selection, chunk_size=CHUNK_SIZE):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -32,6 +32,9 @@ from annotations.models import (
     Passage,
     Source,
     Tag,
+    TaggedHighlight,
+    TaggedPassage,
+    TaggedReport,
     Tombstone,
     Workspace,
     normalize_url,
@@ -184,6 +187,7 @@ def import_fixture(path, *, workspace=None, dry_run=False, apply_deletions=False
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
             importer.check_people()
+            _refuse_tags_across_workspaces(importer.allowed_workspaces)
             importer.process_tombstones(tombstones, apply=apply_deletions)
             if origin:
                 origin.save()
@@ -255,7 +259,8 @@ class _Importer:
         ws_path = spec.workspace_path or "pk"
         paths = ["pk", ws_path, *key_paths, *reader.paths]
         first_path = key_paths[0]
-        casefold = spec.model is Tag
+        # Tag names compare case-folded; a tag's key starts with its workspace, compared as is.
+        casefold = spec.model is Tag and not spec.model._meta.get_field(spec.key_fields[0]).is_relation
         firsts = sorted({self._first_atom(key) for key in keys})
         found = {}
         for start in range(0, len(firsts), LOOKUP_CHUNK):
@@ -612,11 +617,15 @@ class _Importer:
 
     @staticmethod
     def create_tags(tags):
-        # One save per tag (codebooks are small): TagBase.save() picks a free slug when ours is taken.
-        taken = set(Tag.objects.filter(slug__in=[t.slug for t in tags]).values_list("slug", flat=True))
+        # One save per tag (codebooks are small): TagBase.save() picks a free slug when ours is
+        # taken; a uuid taken here (the same codebook, imported into another workspace) is renewed.
+        taken = set(Tag.objects.filter(slug__in=[t.slug for t in tags]).values_list("workspace_id", "slug"))
+        taken_uuids = set(Tag.objects.filter(uuid__in=[t.uuid for t in tags]).values_list("uuid", flat=True))
         for tag in tags:
-            if tag.slug in taken:
+            if (tag.workspace_id, tag.slug) in taken:
                 tag.slug = ""
+            if tag.uuid in taken_uuids:
+                tag.uuid = uuid.uuid4()
             tag.save(stamp=False)
 
     def create_users(self, spec, rows):
@@ -664,6 +673,19 @@ class _Importer:
             )
         else:
             spec.model._default_manager.bulk_update(list(objs.values()), names, batch_size=BATCH_SIZE)
+
+
+def _refuse_tags_across_workspaces(workspace_ids):
+    """A record carries only tags of its own workspace's codebook (TagLink.clean, checked here for
+    all links of the workspaces the file named at once: a file naming several could cross them)."""
+    for model in (TaggedReport, TaggedPassage, TaggedHighlight):
+        links = model.objects.in_workspaces(workspace_ids)
+        crossing = links.exclude(tag__workspace=F(model.workspace_path)).first()
+        if crossing is not None:
+            raise FixtureError(
+                f"{model._meta.label_lower} [{crossing.content_object.uuid}, {crossing.tag.name}]: "
+                "the tag belongs to another workspace's codebook; refusing."
+            )
 
 
 def _atom(spec, name, value):

@@ -39,8 +39,6 @@ class Spec:
     key_fields: tuple[str, ...]
     # Fields the model computes from others; recomputed on import, ignored when comparing.
     derived: tuple[str, ...] = ()
-    # Path from the model to its workspace's id, to keep an import inside the workspaces it names.
-    workspace_path: str | None = None
     # Foreign keys that never change once a record exists (moving records between parents is refused).
     owner_fields: tuple[str, ...] = ()
     # A new record equal to a local one on these fields is the same thing (the same URL cited twice),
@@ -52,6 +50,12 @@ class Spec:
     @property
     def label(self):
         return self.model._meta.label_lower
+
+    @property
+    def workspace_path(self):
+        """Path from the model to its workspace (as the model declares it), to keep an import
+        inside the workspaces the file names; None for records of no workspace."""
+        return getattr(self.model, "workspace_path", None)
 
     @property
     def is_user(self):
@@ -73,77 +77,62 @@ class Spec:
 def _specs():
     return [
         Spec(Person, ("username",), tombstoned=False),
-        Spec(Workspace, ("slug",), workspace_path="pk", tombstoned=False),
+        Spec(Workspace, ("slug",), tombstoned=False),
         Spec(
             Membership,
             ("workspace", "user"),
-            workspace_path="workspace_id",
             owner_fields=("workspace", "user"),
             tombstoned=False,  # members of an existing workspace are managed locally
         ),
-        Spec(Tag, ("name",), derived=("slug",)),
+        # A tag is (workspace, name); its uuid names it in this instance's URLs only.
+        Spec(Tag, ("workspace", "name"), derived=("slug", "uuid"), owner_fields=("workspace",)),
         Spec(
             Report,
             ("uuid",),
-            workspace_path="workspace_id",
             owner_fields=("workspace",),
         ),
         Spec(
             TaggedReport,
             ("content_object", "tag"),
-            workspace_path="content_object__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
-        Spec(
-            Section,
-            ("report", "order"),
-            workspace_path="report__workspace_id",
-            owner_fields=("report",),
-            tombstoned=False,  # headings go with their report
-        ),
+        Spec(Section, ("report", "order"), owner_fields=("report",), tombstoned=False),  # goes with its report
         Spec(
             Passage,
             ("uuid",),
-            workspace_path="report__workspace_id",
             owner_fields=("report",),
         ),
         Spec(
             TaggedPassage,
             ("content_object", "tag"),
-            workspace_path="content_object__report__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Highlight,
             ("uuid",),
-            workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
         ),
         Spec(
             TaggedHighlight,
             ("content_object", "tag"),
-            workspace_path="content_object__passage__report__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Source,
             ("uuid",),
             derived=("url_normalized",),
-            workspace_path="workspace_id",
             owner_fields=("workspace",),
             merge_on=("workspace", "url_normalized"),
         ),
         Spec(
             SourceLink,
             ("uuid",),
-            workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
             merge_on=("passage", "source", "relation"),
         ),
         Spec(
             Comment,
             ("uuid",),
-            workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
         ),
     ]
