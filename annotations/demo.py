@@ -23,11 +23,13 @@ from .models import (
     Passage,
     Report,
     Role,
+    Section,
     Source,
     SourceLink,
     Tag,
     TaggedHighlight,
     TaggedPassage,
+    TaggedReport,
     Workspace,
 )
 
@@ -255,14 +257,18 @@ def _pin_identities(workspace):
     ]
     for model, queryset in records:
         for index, obj in enumerate(queryset):
-            fields = {"uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}")}
+            at = EPOCH + index * minute
+            fields = {"uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}"), "changed_at": at}
             if hasattr(obj, "created_at"):
-                fields["created_at"] = EPOCH + index * minute
+                fields["created_at"] = at
             if hasattr(obj, "updated_at"):
-                fields["updated_at"] = fields["created_at"]
+                fields["updated_at"] = at
             model.objects.filter(pk=obj.pk).update(**fields)
-    Workspace.objects.filter(pk=workspace.pk).update(created_at=EPOCH)
-    Membership.objects.filter(workspace=workspace).update(created_at=EPOCH)
-    TaggedPassage.objects.filter(content_object__report__workspace=workspace).update(created_at=EPOCH)
-    TaggedHighlight.objects.filter(content_object__passage__report__workspace=workspace).update(created_at=EPOCH)
+    pinned = {"created_at": EPOCH, "changed_at": EPOCH}
+    Workspace.objects.filter(pk=workspace.pk).update(**pinned)
+    Membership.objects.filter(workspace=workspace).update(**pinned)
+    TaggedPassage.objects.filter(content_object__report__workspace=workspace).update(**pinned)
+    TaggedHighlight.objects.filter(content_object__passage__report__workspace=workspace).update(**pinned)
+    TaggedReport.objects.filter(content_object__workspace=workspace).update(changed_at=EPOCH)
+    Section.objects.filter(report__workspace=workspace).update(changed_at=EPOCH)
     get_user_model().objects.filter(memberships__workspace=workspace).update(date_joined=EPOCH)

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
@@ -26,6 +27,28 @@ from taggit.models import TagBase, TaggedItemBase
 from .links import uuid_url
 
 http_url_validator = URLValidator(schemes=["http", "https"])
+
+MAX_COMMENT_LENGTH = 20_000
+# C0 controls other than tab and line breaks, and DEL: PostgreSQL refuses NUL in text, and the
+# others only ever arrive by accident or to hide something.
+TEXT_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def validate_no_control_characters(value):
+    if TEXT_CONTROL_CHARACTERS.search(value):
+        raise ValidationError("Contains NUL or other control characters.", code="control_characters")
+
+
+def validate_footnotes(value):
+    if not (isinstance(value, list) and all(isinstance(marker, str) for marker in value)):
+        raise ValidationError("Must be a list of footnote marker strings.", code="footnotes")
+
+
+def validate_record(obj, exclude=()):
+    """`full_clean()` without the lookups its callers have already made: foreign keys point at rows
+    they hold, and uniqueness is the database's to enforce (under concurrency only it can)."""
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=[*relations, *exclude], validate_unique=False, validate_constraints=False)
 
 
 def uuid_field():
@@ -66,9 +89,36 @@ class WorkspaceScopedQuerySet(models.QuerySet):
             return self
         return self.in_workspaces(workspaces_of(user))
 
+    def update(self, **kwargs):
+        """Bulk updates stamp the rows they change, as `save()` does (see Stamped)."""
+        if issubclass(self.model, Stamped):
+            kwargs.setdefault("changed_at", timezone.now())
+        return super().update(**kwargs)
+
 
 class ScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySet)):
     pass
+
+
+class Stamped(models.Model):
+    """A shared record's change stamp: set by every save and bulk update here, carried unchanged
+    by exports and imports, so a re-import can tell which side changed a record since."""
+
+    changed_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When this record last changed, on whichever instance."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, stamp=True, **kwargs):
+        """Stamps the record; stamp=False keeps the stamp it carries (an import's, from its origin)."""
+        if not stamp:
+            return super().save(*args, **kwargs)
+        self.changed_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "changed_at"}
+        super().save(*args, **kwargs)
 
 
 class UuidNaturalKeyManager(ScopedManager):
@@ -81,6 +131,62 @@ class ByUuidMixin:
         return (str(self.uuid),)
 
 
+# --- People named in shared data, and sharing bookkeeping -----------------------------------------
+
+
+class Person(User):
+    """A user as a fixture names them: the exporter writes users as Persons, so that `loaddata`
+    creates the ones missing here (inactive, without password) and never changes an account that
+    exists, which a plain `auth.user` record would overwrite (privileges, password, e-mail)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "person named in shared data"
+
+    def _save_table(self, raw=False, cls=None, force_insert=False, force_update=False, using=None, *args, **kwargs):
+        # loaddata saves deserialized records with raw=True, after matching the natural key
+        # (username) to a local pk: an existing account is then left exactly as it is.
+        if raw:
+            existing = User._base_manager.using(using).filter(username=self.username).values_list("pk", flat=True)
+            if existing:
+                self.pk = existing[0]
+                return True
+        return super()._save_table(raw, cls, force_insert, force_update, using, *args, **kwargs)
+
+
+class Instance(models.Model):
+    """This installation's identity in the files it exports (one row, made on first use)."""
+
+    uuid = uuid_field()
+
+    def __str__(self):
+        return str(self.uuid)
+
+    @classmethod
+    def this(cls):
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+
+class ImportStamp(models.Model):
+    """An export that was loaded here: from which instance, written when (by the origin's clock),
+    loaded when (by ours). A re-import compares both sides' change stamps with the last one from
+    the same origin to tell a change from a true conflict. Exports carry one (`loaddata` stores it)."""
+
+    origin = models.UUIDField(db_index=True, help_text="The exporting instance.")
+    exported_at = models.DateTimeField(help_text="When the file was written, by the origin's clock.")
+    imported_at = models.DateTimeField(default=timezone.now, help_text="When it was loaded here.")
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self):
+        return f"{self.origin} as of {self.exported_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def last_from(cls, origin):
+        return cls.objects.filter(origin=origin).order_by("-exported_at", "-id").first()
+
+
 # --- Workspaces and members -------------------------------------------------------------------
 
 
@@ -89,7 +195,7 @@ class WorkspaceManager(ScopedManager):
         return self.get(slug=slug)
 
 
-class Workspace(models.Model):
+class Workspace(Stamped):
     """A team's space: its reports, sources and annotations are private to its members."""
 
     name = models.CharField(max_length=200)
@@ -138,7 +244,7 @@ class MembershipManager(ScopedManager.from_queryset(MembershipQuerySet)):
         return self.get(workspace__slug=workspace_slug, user__username=username)
 
 
-class Membership(models.Model):
+class Membership(Stamped):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(
@@ -231,7 +337,7 @@ class TagManager(ScopedManager.from_queryset(TagQuerySet)):
         return self.get(workspace__slug=workspace_slug, name__iexact=name)
 
 
-class Tag(TagBase):
+class Tag(TagBase, Stamped):  # noqa: DJ008 (TagBase defines __str__)
     """A code of one workspace's codebook; names are unique per workspace regardless of case.
 
     URLs name a tag by its uuid: a name may be anything a person can type ("Ürümqi", "!!!", 🚩).
@@ -309,7 +415,7 @@ class TagLinkManager(ScopedManager):
         return self.get(content_object__uuid=object_uuid, tag__name=tag_name)
 
 
-class TagLink(TaggedItemBase):
+class TagLink(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines __str__)
     """A record carries a tag of its own workspace's codebook."""
 
     class Meta:
@@ -324,7 +430,7 @@ class TagLink(TaggedItemBase):
             raise ValidationError({"tag": "The tag belongs to another workspace's codebook."})
 
 
-class TaggedPassage(TagLink):
+class TaggedPassage(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
     added_by = models.ForeignKey(
@@ -347,7 +453,7 @@ class TaggedPassage(TagLink):
     natural_key.dependencies = ["annotations.passage", "annotations.tag"]
 
 
-class TaggedHighlight(TagLink):
+class TaggedHighlight(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
     added_by = models.ForeignKey(
@@ -370,7 +476,7 @@ class TaggedHighlight(TagLink):
     natural_key.dependencies = ["annotations.highlight", "annotations.tag"]
 
 
-class TaggedReport(TagLink):
+class TaggedReport(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
 
@@ -423,7 +529,7 @@ class ReportManager(UuidNaturalKeyManager.from_queryset(ReportQuerySet)):
     pass
 
 
-class Report(ByUuidMixin, models.Model):
+class Report(ByUuidMixin, Stamped):
     uuid = uuid_field()
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="reports", help_text="The team that works on this report."
@@ -468,7 +574,7 @@ class SectionManager(ScopedManager):
         return self.get(report__uuid=report_uuid, order=order)
 
 
-class Section(models.Model):
+class Section(Stamped):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
     order = models.PositiveIntegerField()
     title = models.CharField(max_length=500)
@@ -550,7 +656,7 @@ class PassageManager(UuidNaturalKeyManager.from_queryset(PassageQuerySet)):
     pass
 
 
-class Passage(ByUuidMixin, models.Model):
+class Passage(ByUuidMixin, Stamped):
     class Kind(models.TextChoices):
         PARAGRAPH = "paragraph", "Paragraph"
         LIST_ITEM = "list_item", "List item"
@@ -573,7 +679,9 @@ class Passage(ByUuidMixin, models.Model):
     )
     label = models.CharField(max_length=50, blank=True, help_text='List label ("1.a") or note marker ("*", "12").')
     text = models.TextField(help_text="Clean text, without footnote markers or page-break artefacts.")
-    footnotes = models.JSONField(default=list, blank=True, help_text="Footnote markers referenced here.")
+    footnotes = models.JSONField(
+        default=list, blank=True, validators=[validate_footnotes], help_text="Footnote markers referenced here."
+    )
     page = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(
         max_length=20,
@@ -606,9 +714,18 @@ class Passage(ByUuidMixin, models.Model):
     def clean(self):
         if self.section_id is not None and self.report_id is not None and self.section.report_id != self.report_id:
             raise ValidationError({"section": "The section belongs to another report."})
+        if self.pk is not None:
+            cut = Highlight.objects.filter(passage_id=self.pk, end__gt=len(self.text)).order_by("-end").first()
+            if cut is not None:
+                raise ValidationError(
+                    {
+                        "text": f"The text is {len(self.text)} characters long but a highlight on it ends at "
+                        f"{cut.end}: the text cannot be shortened under its highlights."
+                    }
+                )
 
 
-class Highlight(ByUuidMixin, models.Model):
+class Highlight(ByUuidMixin, Stamped):
     """A span of a passage: code-point offsets into Passage.text plus a W3C TextQuoteSelector."""
 
     QUOTE_CONTEXT = 32
@@ -674,7 +791,7 @@ class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
     pass
 
 
-class Comment(ByUuidMixin, models.Model):
+class Comment(ByUuidMixin, Stamped):
     uuid = uuid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
     # Deleting a highlight keeps its discussion: the comments stay on the passage, marked with the
@@ -696,7 +813,10 @@ class Comment(ByUuidMixin, models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
     )
-    body = models.TextField(help_text="Markdown source; rendered sanitized.")
+    body = models.TextField(
+        validators=[MaxLengthValidator(MAX_COMMENT_LENGTH), validate_no_control_characters],
+        help_text="Markdown source; rendered sanitized.",
+    )
     resolved = models.BooleanField(default=False, help_text="A resolved thread is settled; set on its first comment.")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -712,6 +832,26 @@ class Comment(ByUuidMixin, models.Model):
 
     def __str__(self):
         return self.body[:80]
+
+    def clean(self):
+        """A comment, its highlight and its thread are on one passage; replies attach to the thread's
+        first comment, so threads are one level deep and can never form a cycle."""
+        super().clean()
+        if self.passage_id is None:
+            return
+        if self.highlight_id is not None and self.highlight.passage_id != self.passage_id:
+            raise ValidationError({"highlight": "A comment and its highlight must be on the same passage."})
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        if self.pk is not None and parent.pk == self.pk:
+            raise ValidationError({"parent": "A comment cannot reply to itself."})
+        if parent.passage_id != self.passage_id:
+            raise ValidationError({"parent": "A reply must be on the same passage as its thread."})
+        if parent.parent_id is not None:
+            raise ValidationError({"parent": "Replies attach to the thread's first comment, not to another reply."})
+        if self.pk is not None and Comment.objects.filter(parent_id=self.pk).exclude(pk=parent.pk).exists():
+            raise ValidationError({"parent": "This comment has replies: it starts a thread and cannot become a reply."})
 
     @property
     def is_deleted(self):
@@ -743,7 +883,7 @@ def normalize_url(url):
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
 
 
-class Source(ByUuidMixin, models.Model):
+class Source(ByUuidMixin, Stamped):
     class Kind(models.TextChoices):
         NEWS = "news", "News"
         ACADEMIC = "academic", "Academic"
@@ -786,7 +926,7 @@ class Source(ByUuidMixin, models.Model):
         super().save(*args, **kwargs)
 
 
-class SourceLink(ByUuidMixin, models.Model):
+class SourceLink(ByUuidMixin, Stamped):
     class Relation(models.TextChoices):
         CITES = "cites", "cites"
         SUPPORTS = "supports", "supports"
@@ -888,3 +1028,22 @@ class Job(models.Model):
     @property
     def percent(self):
         return round(100 * self.done / self.total) if self.total else None
+
+
+class Tombstone(models.Model):
+    """A shared record deleted (or merged into another) here: exports carry it, so that
+    `import_fixture --apply-deletions` deletes (or merges) the same record on another instance."""
+
+    model = models.CharField(max_length=100, help_text="The deleted record's model, e.g. annotations.tag.")
+    key = models.JSONField(help_text="Its natural key, as exports write it.")
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: no workspace."
+    )
+    merged_into = models.JSONField(null=True, blank=True, help_text="Natural key of the record it was merged into.")
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["deleted_at", "id"]
+
+    def __str__(self):
+        return f"{self.model} {self.key} deleted {self.deleted_at:%Y-%m-%d %H:%M}"

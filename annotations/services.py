@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import (
+    MAX_COMMENT_LENGTH,
     Comment,
     Highlight,
     Membership,
@@ -107,6 +108,7 @@ def tag_get_or_create(*, workspace, name: str) -> Tag:
     return tags_named(workspace=workspace, names=[name])[0]
 
 
+@transaction.atomic
 def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
     tag = tag_get_or_create(workspace=passage.report.workspace, name=name)
@@ -114,6 +116,7 @@ def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     return tag
 
 
+@transaction.atomic
 def passage_remove_tag(*, passage: Passage, tag: Tag) -> None:
     TaggedPassage.objects.filter(content_object=passage, tag=tag).delete()
 
@@ -123,6 +126,7 @@ def _same_workspace(tag: Tag, passages: list[Passage]) -> None:
         raise ServiceError("The tag belongs to another workspace's codebook than some of the passages.")
 
 
+@transaction.atomic
 def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
@@ -149,6 +153,7 @@ def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user=None)
     return spelled, tagged
 
 
+@transaction.atomic
 def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
     deleted, _ = TaggedPassage.objects.filter(tag=tag, content_object__in=list(passages)).delete()
     return deleted
@@ -193,6 +198,7 @@ def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     survivor.save()
     for tag in merged:
         tag._change_reason = f"Merged into {survivor.name}"
+        tag._merged_into = survivor  # its tombstone says where it went
         tag.delete()
     return len(merged)
 
@@ -293,9 +299,6 @@ def highlight_create(
 
 # --- Comments -------------------------------------------------------------------------------
 
-MAX_COMMENT_LENGTH = 20_000
-
-
 def _clean_body(body: str) -> str:
     body = body.strip()
     if not body:
@@ -325,18 +328,17 @@ def comment_create(
                 raise ServiceError("This form was already used. Reload the page and try again.")
             return existing
     if parent is not None:
-        if parent.passage_id != passage.pk:
-            raise ServiceError("A reply must be on the same passage as its thread.")
         parent = parent.parent or parent
         highlight = parent.highlight
-    if highlight is not None and highlight.passage_id != passage.pk:
-        raise ServiceError("The highlight belongs to another passage.")
     fields = {"uuid": uuid} if uuid is not None else {}
+    comment = Comment(
+        passage=passage, author=author, body=_clean_body(body), parent=parent, highlight=highlight, **fields
+    )
+    _full_clean(comment, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            return Comment.objects.create(
-                passage=passage, author=author, body=_clean_body(body), parent=parent, highlight=highlight, **fields
-            )
+            comment.save()
+            return comment
     except IntegrityError:
         if uuid is None:
             raise
@@ -354,6 +356,7 @@ def comment_edit(*, comment: Comment, body: str, expected_version: int | None = 
         current.body = body
         current.edited_at = timezone.now()
         current.version = current.version + 1
+        _full_clean(current, validate_unique=False, validate_constraints=False)
         current.save()
     return current
 
@@ -465,6 +468,7 @@ def sources_merge(*, survivor: Source, duplicates: Iterable[Source]) -> int:
     survivor.save()
     for duplicate in duplicates:
         duplicate._change_reason = f"Merged into {survivor.title}"
+        duplicate._merged_into = survivor  # its tombstone says where it went
         duplicate.delete()
     return len(duplicates)
 

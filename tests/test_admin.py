@@ -362,7 +362,7 @@ def test_comment_form_keeps_replies_on_their_passage(admin_client, curator, pass
     response = admin_client.post(
         reverse("admin:annotations_comment_add"), {"passage": passages[1].pk, "parent": thread.pk, "body": "Reply"}
     )
-    assert "The parent belongs to another passage." in response.content.decode()
+    assert "A reply must be on the same passage as its thread." in response.content.decode()
 
 
 def test_comment_added_in_a_passage_inline_is_signed_by_the_curator(curator_client, staff_curator, passages):
@@ -403,8 +403,8 @@ def test_export_selected_passages_as_a_fixture_that_loads_back(curator_client, c
     response = choose_action(curator_client, "passage", "export_fixture", passages[:1])
     assert response["Content-Disposition"].startswith('attachment; filename="annotations-')
     rows = json.loads(response.content)
-    assert {row["model"] for row in rows} >= {"auth.user", "annotations.passage", "annotations.taggedpassage"}
-    users = [row["fields"] for row in rows if row["model"] == "auth.user"]
+    assert {row["model"] for row in rows} >= {"annotations.person", "annotations.passage", "annotations.taggedpassage"}
+    users = [row["fields"] for row in rows if row["model"] == "annotations.person"]
     assert users and all(u["password"] == "!" and "email" not in u and not u["is_staff"] for u in users)
     assert [row["fields"]["text"] for row in rows if row["model"] == "annotations.passage"] == [passages[0].text]
 
@@ -555,6 +555,17 @@ def test_recent_changes_lists_changes_across_records_with_diffs(curator_client, 
     assert kinds[:4] == ["Codebook tag", "Source", "Comment", "Passage"]
     passage_change = response.context["changes"][3]
     assert ("status", "Open", "Flagged") in passage_change.changes
+
+
+def test_recent_changes_shows_a_footnotes_edit(curator_client, changes):
+    passage = changes[0]
+    passage.footnotes = ["3", "4"]
+    passage.save()
+    response = curator_client.get(reverse("admin:recent_changes"))
+    assert response.status_code == 200
+    latest = response.context["changes"][0]
+    assert latest.kind == "Passage" and ("footnotes", [], ["3", "4"]) in latest.changes
+    assert all(name != "changed at" for name, _old, _new in latest.changes)
 
 
 def test_recent_changes_filters_by_kind_user_and_date(curator_client, curator, changes):

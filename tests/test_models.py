@@ -128,13 +128,19 @@ def test_annotation_counts_and_progress(report, annotator, workspace):
 
     counts = {p.order: p for p in Passage.objects.filter(report=report).with_annotation_counts()}
     assert (counts[1].tag_count, counts[1].comment_count, counts[1].open_thread_count, counts[1].source_count) == (
-        2, 2, 1, 1,
+        2,
+        2,
+        1,
+        1,
     )
     assert (counts[2].tag_count, counts[2].comment_count, counts[2].open_thread_count) == (0, 0, 0)
 
     progress = Report.objects.with_progress().get(pk=report.pk)
     assert (progress.passage_count, progress.tagged_count, progress.approved_count, progress.open_thread_count) == (
-        3, 1, 1, 1,
+        3,
+        1,
+        1,
+        1,
     )
 
 
@@ -181,3 +187,53 @@ def test_history_is_recorded(report):
     passage.save()
     assert passage.history.count() == 1
     assert passage.history.first().status == "flagged"
+
+
+def _comment_error(comment):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        comment.full_clean()
+    return str(error.value)
+
+
+def test_a_reply_must_be_on_its_threads_passage_and_highlight(report, annotator):
+    first, second, _third = report.passages.order_by("order")
+    highlight = Highlight.objects.create(passage=first, start=0, end=7, **Highlight.quote_for(first.text, 0, 7))
+    thread = Comment.objects.create(passage=first, author=annotator, body="Thread")
+    assert "same passage" in _comment_error(Comment(passage=second, parent=thread, author=annotator, body="x"))
+    assert "same passage" in _comment_error(Comment(passage=second, highlight=highlight, body="x"))
+    Comment(passage=first, parent=thread, highlight=highlight, body="fine").full_clean()
+
+
+def test_comment_threads_cannot_form_cycles(report, annotator):
+    passage = report.passages.first()
+    a = Comment.objects.create(passage=passage, body="A")
+    b = Comment.objects.create(passage=passage, body="B", parent=a)
+    a.parent = a
+    assert "itself" in _comment_error(a)
+    a.parent = b
+    assert "first comment" in _comment_error(a)
+    c = Comment.objects.create(passage=passage, body="C")
+    a.parent = c
+    assert "has replies" in _comment_error(a)
+
+
+def test_comment_bodies_are_limited_and_free_of_control_characters(report):
+    passage = report.passages.first()
+    assert "20000" in _comment_error(Comment(passage=passage, body="x" * 20_001)).replace(",", "")
+    for bad in ["a\x00b", "bell\x07", "esc\x1b[31m"]:
+        assert "control characters" in _comment_error(Comment(passage=passage, body=bad))
+    Comment(passage=passage, body="Tabs\tand\nnew lines\r\nare fine 🚩 新疆").full_clean()
+
+
+def test_passage_text_cannot_be_shortened_under_its_highlights(report):
+    passage = report.passages.first()
+    Highlight.objects.create(passage=passage, start=10, end=20, **Highlight.quote_for(passage.text, 10, 20))
+    passage.text = passage.text[:15]
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="highlight"):
+        passage.full_clean()
+    passage.text = passage.text + " and longer again"
+    passage.full_clean()

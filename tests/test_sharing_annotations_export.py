@@ -99,10 +99,15 @@ def test_tag_annotation_ids_are_stable_across_exports(annotated_report, tmp_path
 
 
 def test_csv_has_one_row_per_passage_with_its_annotations(annotated_report, tmp_path):
-    with export(annotated_report, "csv", tmp_path).open(encoding="utf-8", newline="") as stream:
+    path = export(annotated_report, "csv", tmp_path)
+    # A UTF-8 byte order mark: spreadsheet programs then read "Russia–China" and 上海 correctly.
+    assert path.read_bytes().startswith("\ufeffreport,".encode())
+    with path.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert [row["order"] for row in rows] == ["1", "2", "3", "4"]
+    assert {row["report"] for row in rows} == {annotated_report.title}
     first = rows[0]
+    assert first["highlight_quotes"] == "“🚩”; “新疆” [SCO]"
     assert "上海合作组织" in first["text"] and "🚩" in first["text"]
     assert (first["tags"], first["highlights"], first["comments"], first["open_threads"]) == (
         "three evils",

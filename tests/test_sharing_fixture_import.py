@@ -54,7 +54,7 @@ def test_importing_the_same_file_twice_changes_nothing(annotated_report, tmp_pat
     after_first = deep_dump()
     history = Passage.history.count()
     summary = import_(path)
-    assert "created 0, updated 0" in summary and "skipped 0" in summary
+    assert "created 0, updated 0" in summary and "kept 0" in summary
     assert deep_dump() == after_first
     assert Passage.history.count() == history
 
@@ -100,7 +100,7 @@ def test_a_newer_copy_in_the_file_updates_the_local_one(annotated_report, tmp_pa
     def newer(data):
         passage = _passage_record(data)
         passage["status"] = "approved"
-        passage["updated_at"] = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)).isoformat()
+        passage["changed_at"] = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)).isoformat()
 
     path = rewrite(export(tmp_path), newer)
     summary = import_(path)
@@ -110,13 +110,13 @@ def test_a_newer_copy_in_the_file_updates_the_local_one(annotated_report, tmp_pa
     assert passage.history.first().history_change_reason == "import_fixture"
 
 
-def test_an_older_copy_in_the_file_is_skipped_and_said_so(annotated_report, tmp_path):
+def test_an_older_copy_in_the_file_is_kept_out_and_said_so(annotated_report, tmp_path):
     path = rewrite(export(tmp_path), lambda data: _passage_record(data).update(status="approved"))
     passage = annotated_report.passages.get(order=1)
     passage.status = "flagged"
     passage.save()
     summary = import_(path)
-    assert "skipped 1 (local copy newer)" in summary
+    assert "kept 1 (changed here, not at the origin)" in summary
     passage.refresh_from_db()
     assert passage.status == "flagged"
 
@@ -134,11 +134,15 @@ def test_workspace_option_remaps_into_another_workspace(annotated_report, other_
     path = export(tmp_path, "--report", str(annotated_report.uuid))
     annotated_report.delete()
     Source.objects.all().delete()
+    # The people who annotated are members there too: a file may only name members (or placeholders).
+    for user in get_user_model().objects.filter(username__in=["anna", "carl"]):
+        Membership.objects.create(workspace=other_workspace, user=user, role="viewer")
     summary = import_(path, "--workspace", other_workspace.slug)
     report = Report.objects.get(uuid=annotated_report.uuid)
     assert report.workspace == other_workspace
     assert set(Source.objects.values_list("workspace__slug", flat=True)) == {"other"}
-    assert not Membership.objects.filter(workspace=other_workspace, user__username="anna").exists()
+    members = set(Membership.objects.filter(workspace=other_workspace).values_list("user__username", "role"))
+    assert members == {("anna", "viewer"), ("carl", "viewer")}
     assert "workspaces mapped to the target workspace" in summary
 
 
@@ -167,11 +171,11 @@ def test_records_of_a_workspace_the_file_does_not_name_are_refused(annotated_rep
 
 
 def _superuser(data):
-    first(data, "auth.user").update(is_superuser=True)
+    first(data, "annotations.person").update(is_superuser=True)
 
 
 def _staff(data):
-    first(data, "auth.user").update(is_staff=True)
+    first(data, "annotations.person").update(is_staff=True)
 
 
 def _dangling_parent(data):
@@ -211,9 +215,47 @@ def _bad_colour(data):
     first(data, "annotations.tag")["color"] = "#12345g"
 
 
+def _reply_on_another_passage(data):
+    other = next(
+        r["fields"] for r in data if r["model"] == "annotations.comment" and r["fields"]["body"] == "@anna check"
+    )
+    reply = next(r["fields"] for r in data if r["model"] == "annotations.comment" and r["fields"]["parent"])
+    reply["passage"] = other["passage"]
+
+
+def _comment(data):
+    return first(data, "annotations.comment")
+
+
+def _nul_in_comment(data):
+    _comment(data)["body"] = "before\x00after"
+
+
+def _control_character_in_comment(data):
+    _comment(data)["body"] = "bell\x07"
+
+
+def _comment_too_long(data):
+    _comment(data)["body"] = "x" * 20_001
+
+
+def _tag_name_as_list(data):
+    first(data, "annotations.tag")["name"] = ["a"]
+
+
+def _body_as_number(data):
+    _comment(data)["body"] = 12
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
+        (_reply_on_another_passage, "same passage"),
+        (_nul_in_comment, "control characters"),
+        (_control_character_in_comment, "control characters"),
+        (_comment_too_long, "at most 20000"),
+        (_tag_name_as_list, "name: expected text"),
+        (_body_as_number, "body: expected text"),
         (_superuser, "staff or superuser"),
         (_staff, "staff or superuser"),
         (_dangling_parent, "neither in the file nor here"),
@@ -281,3 +323,106 @@ def test_two_instances_exchange_a_workspace_both_ways(annotated_report, workspac
     summary = import_(from_b)
     assert "updated 1" in summary and "created 3" in summary
     assert deep_dump() == state_b
+
+
+def _future():
+    return (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).isoformat()
+
+
+def test_a_file_never_changes_the_roles_of_an_existing_workspace(annotated_report, workspace, tmp_path):
+    def demote_the_curator(data):
+        carl = next(
+            r["fields"] for r in data if r["model"] == "annotations.membership" and r["fields"]["user"] == ["carl"]
+        )
+        carl.update(role="viewer", changed_at=_future())
+
+    path = rewrite(export(tmp_path, "--workspace", workspace.slug), demote_the_curator)
+    summary = import_(path)
+    assert Membership.objects.get(user__username="carl").role == "curator"
+    assert "memberships left out" in summary
+
+
+def test_a_file_mapped_into_a_workspace_never_promotes_its_members(
+    annotated_report, workspace, other_workspace, viewer, tmp_path
+):
+    for user in get_user_model().objects.all():
+        Membership.objects.create(workspace=other_workspace, user=user, role="viewer")
+
+    def promote_vera(data):
+        vera = next(
+            r["fields"] for r in data if r["model"] == "annotations.membership" and r["fields"]["user"] == ["vera"]
+        )
+        vera.update(role="curator", changed_at=_future())
+
+    path = rewrite(export(tmp_path, "--workspace", workspace.slug), promote_vera)
+    annotated_report.delete()
+    Source.objects.all().delete()
+    import_(path, "--workspace", other_workspace.slug)
+    assert set(Membership.objects.filter(workspace=other_workspace).values_list("role", flat=True)) == {"viewer"}
+
+
+def _refused_unchanged(path, message, *args):
+    before = deep_dump()
+    with pytest.raises(CommandError, match=message) as error:
+        import_(path, *args)
+    assert "\n" not in str(error.value)
+    assert deep_dump() == before
+    return str(error.value)
+
+
+def _comment_record(data, body):
+    return next(r["fields"] for r in data if r["model"] == "annotations.comment" and r["fields"]["body"] == body)
+
+
+def test_two_comments_made_each_others_parent_are_refused(annotated_report, tmp_path):
+    def cycle(data):
+        thread, reply = _comment_record(data, "Is this **the** flag? 🚩"), _comment_record(data, "+1, yes")
+        thread["parent"] = [reply["uuid"]]
+        for fields in (thread, reply):
+            fields["changed_at"] = _future()
+
+    message = r"record \d+ \(annotations.comment\).*(first comment|has replies)"
+    _refused_unchanged(rewrite(export(tmp_path), cycle), message)
+
+
+def test_passage_text_shortened_under_highlights_is_refused(annotated_report, tmp_path):
+    def shorten(data):
+        _passage_record(data).update(text="The SCO", changed_at=_future())
+
+    _refused_unchanged(rewrite(export(tmp_path), shorten), r"record \d+ \(annotations.passage\).*highlight")
+
+
+def test_comments_cannot_be_attributed_to_a_local_account_outside_the_workspace(annotated_report, tmp_path):
+    get_user_model().objects.create_superuser("root", password="pw-for-tests-only")
+
+    def impersonate(data):
+        data.append({"model": "annotations.person", "fields": {"username": "root", "first_name": "", "last_name": ""}})
+        comment = dict(_comment_record(data, "@anna check"), uuid=str(uuid.uuid4()), author=["root"])
+        data.append({"model": "annotations.comment", "fields": comment})
+
+    _refused_unchanged(rewrite(export(tmp_path), impersonate), r"record \d+ \(annotations.comment\).*'root'")
+
+
+def _raw_edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_number_too_large_for_any_field_is_a_one_line_error(annotated_report, tmp_path):
+    path = _raw_edit(export(tmp_path), '"order": 1,', '"order": 1e999,')
+    wipe()
+    with pytest.raises(CommandError, match=r"record \d+ .*order") as error:
+        import_(path)
+    assert "\n" not in str(error.value)
+    assert not Workspace.objects.exists()
+
+
+def test_json_nested_100000_levels_is_a_one_line_error(annotated_report, tmp_path):
+    path = _raw_edit(export(tmp_path), '"footnotes": ["1"]', '"footnotes": ' + "[" * 100_000 + "]" * 100_000)
+    wipe()
+    with pytest.raises(CommandError, match="nested") as error:
+        import_(path)
+    assert "\n" not in str(error.value)
+    assert not Workspace.objects.exists()

@@ -1,6 +1,5 @@
 """Reports, their sections and passages, highlights and comments."""
 
-from django import forms
 from django.contrib import admin
 from django.db.models import OuterRef
 from django.urls import NoReverseMatch, reverse
@@ -206,19 +205,8 @@ class HighlightInline(ScopedInline, admin.TabularInline):
         return False
 
 
-class CommentForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        passage_id = cleaned["passage"].pk if cleaned.get("passage") else self.instance.passage_id
-        for field in ("parent", "highlight"):
-            if cleaned.get(field) is not None and cleaned[field].passage_id != passage_id:
-                self.add_error(field, f"The {field} belongs to another passage.")
-        return cleaned
-
-
 class CommentInline(ScopedInline, admin.StackedInline):
     model = Comment
-    form = CommentForm
     fk_name = "passage"
     fields = ("body", "resolved", "author", "created_at", "deleted_at")
     readonly_fields = ("author", "created_at")
@@ -403,7 +391,6 @@ class HighlightAdmin(ScopedAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    form = CommentForm
     list_display = ("excerpt", "passage", "author", "thread", "resolved", "reply_count", "created_at", "deleted")
     list_display_links = ("excerpt",)
     list_select_related = ("passage", "author")

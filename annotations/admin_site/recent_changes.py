@@ -54,6 +54,8 @@ def label_of(model, record):
 
 def described(field, old, new):
     """(field name, old, new) as a researcher reads them: "In review", not "in_review"."""
+    if not field.choices:  # also: lists (footnotes) are not hashable, so cannot be looked up
+        return field.verbose_name, old, new
     labels = dict(field.flatchoices)
     return field.verbose_name, labels.get(old, old), labels.get(new, new)
 
@@ -89,7 +91,10 @@ def latest_changes(model, request, filters):
             history_url=reverse(f"admin:annotations_{model._meta.model_name}_history", args=[row.id]),
         )
         if row.previous_id in previous:
-            delta = row.diff_against(previous[row.previous_id], foreign_keys_are_objs=False)
+            # The change stamp moves with every change: it says nothing a reader needs here.
+            delta = row.diff_against(
+                previous[row.previous_id], excluded_fields=["changed_at"], foreign_keys_are_objs=False
+            )
             change.changes = [described(model._meta.get_field(c.field), c.old, c.new) for c in delta.changes]
         result.append(change)
     return result

@@ -8,14 +8,17 @@ the rows. The output loads with Django's own `loaddata` (JSON or JSON Lines).
 import json
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 
 from annotations.models import (
     Comment,
     Highlight,
+    ImportStamp,
+    Instance,
     Membership,
     Passage,
+    Person,
     Report,
     Section,
     Source,
@@ -24,6 +27,7 @@ from annotations.models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Tombstone,
     Workspace,
 )
 
@@ -93,7 +97,7 @@ class Selection:
                 | Q(pk__in=tagged_highlights.values("tag"))
             )
         )
-        users = get_user_model().objects.filter(
+        users = Person.objects.filter(
             Q(pk__in=reports.values("imported_by"))
             | Q(pk__in=tagged_passages.values("added_by"))
             | Q(pk__in=tagged_highlights.values("added_by"))
@@ -103,7 +107,7 @@ class Selection:
             | Q(pk__in=memberships.values("user"))
         )
         by_model = {
-            get_user_model(): users,
+            Person: users,
             Workspace: workspaces,
             Membership: memberships,
             Tag: tags,
@@ -153,15 +157,44 @@ def iter_model_records(registry, spec, queryset, chunk_size=CHUNK_SIZE):
         yield {"model": spec.label, "fields": reader.fields(row)}
 
 
+def origin_record():
+    """The file's first record: which instance wrote it, and when. `loaddata` stores it as an
+    ImportStamp; `import_fixture` compares change stamps with the last file from that origin."""
+    fields = {"origin": str(Instance.this().uuid), "exported_at": jsonable(timezone.now())}
+    return {"model": ImportStamp._meta.label_lower, "fields": fields}
+
+
 def count_records(selection):
     _, querysets = selection.querysets()
-    return sum(queryset.count() for _, queryset in querysets)
+    return 1 + sum(queryset.count() for _, queryset in querysets) + tombstones_of(selection).count()
+
+
+def tombstones_of(selection):
+    """Deletions in the selection's scope: those of the workspaces exported whole."""
+    return Tombstone.objects.filter(workspace__in=selection.workspaces)
+
+
+def iter_tombstone_records(selection, chunk_size=CHUNK_SIZE):
+    rows = tombstones_of(selection).order_by("pk").values_list(
+        "model", "key", "workspace__slug", "merged_into", "deleted_at"
+    )
+    for model, key, slug, merged_into, deleted_at in rows.iterator(chunk_size=chunk_size):
+        fields = {
+            "model": model,
+            "key": key,
+            "workspace": None if slug is None else [slug],
+            "merged_into": merged_into,
+            "deleted_at": jsonable(deleted_at),
+        }
+        yield {"model": Tombstone._meta.label_lower, "fields": fields}
 
 
 def iter_records(selection, chunk_size=CHUNK_SIZE):
+    yield origin_record()
     registry, querysets = selection.querysets()
     for spec, queryset in querysets:
         yield from iter_model_records(registry, spec, queryset, chunk_size)
+    yield from iter_tombstone_records(selection, chunk_size)
 
 
 def write_fixture(records, stream, *, json_lines=False, on_record=None):

@@ -11,7 +11,6 @@ so simple-history still records every created and updated row, at a few queries 
 rather than several per row.
 """
 
-import datetime
 import json
 import os
 import uuid
@@ -20,13 +19,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from annotations import services
 from annotations.models import (
     Highlight,
+    ImportStamp,
     Membership,
     Passage,
     Source,
@@ -34,17 +35,22 @@ from annotations.models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Tombstone,
     Workspace,
     normalize_url,
+    validate_record,
 )
 
 from .fixture import RowReader
 from .spec import Registry
 
-_EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+ORIGIN_LABEL = ImportStamp._meta.label_lower
+TOMBSTONE_LABEL = Tombstone._meta.label_lower
+TOMBSTONE_FIELDS = {"model", "key", "workspace", "merged_into", "deleted_at"}
 BATCH_SIZE = 500
 LOOKUP_CHUNK = 500
 CHANGE_REASON = "import_fixture"
+TEXT_FIELDS = (models.CharField, models.TextField)
 # Fields a user record may carry; the importer reads only the names and ignores the rest.
 USER_FIELDS_ACCEPTED = {
     "username",
@@ -70,6 +76,8 @@ class FixtureError(Exception):
 class Summary:
     dry_run: bool
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
+    conflicts: list = field(default_factory=list)  # one line per record changed on both sides
+    deletions: list = field(default_factory=list)  # one line per tombstone not applied
 
     def add(self, label, outcome, n=1):
         self.counts[label][outcome] += n
@@ -81,22 +89,28 @@ class Summary:
         extra = [
             f"{self.total(outcome)} {text}"
             for outcome, text in (
+                ("conflict", "conflicts (changed here and at the origin since the last import; local copy kept)"),
+                ("deleted", "deleted or merged away as at the origin"),
                 ("merged", "merged into existing records with the same URL or link"),
-                ("kept", "memberships left out: members of existing workspaces are managed here"),
+                ("left_out", "memberships left out: members of existing workspaces are managed here"),
                 ("mapped", "workspaces mapped to the target workspace"),
             )
             if self.total(outcome)
         ]
-        yield "{}created {}, updated {}, unchanged {}, skipped {} (local copy newer){}.".format(
+        yield "{}created {}, updated {}, unchanged {}, kept {} (changed here, not at the origin){}.".format(
             "Dry run, nothing was changed; it would have " if self.dry_run else "Imported: ",
             self.total("created"),
             self.total("updated"),
             self.total("unchanged"),
-            self.total("skipped"),
+            self.total("kept"),
             "".join(f"; {text}" for text in extra),
         )
         for label, counter in self.counts.items():
             yield f"  {label}: " + ", ".join(f"{outcome} {n}" for outcome, n in counter.items() if n)
+        yield from self.conflicts
+        if self.deletions:
+            yield f"{len(self.deletions)} deleted at the origin, still here (--apply-deletions deletes them):"
+            yield from self.deletions
 
 
 def read_records(path):
@@ -117,6 +131,8 @@ def read_records(path):
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         else:
             data = json.loads(text)
+    except RecursionError:
+        raise FixtureError(f"{path} is nested too deeply to be a fixture.") from None
     except json.JSONDecodeError as error:
         raise FixtureError(
             f"{path} is not valid JSON (truncated?): {error.msg} at line {error.lineno} column {error.colno}."
@@ -124,32 +140,57 @@ def read_records(path):
     if not isinstance(data, list):
         raise FixtureError(f"{path} is not a fixture: expected a JSON list of records.")
     registry = Registry()
-    records = []
+    records, tombstones = [], []
+    origin = None
     for index, record in enumerate(data, start=1):
         if not (
             isinstance(record, dict) and isinstance(record.get("model"), str) and isinstance(record.get("fields"), dict)
         ):
             raise FixtureError(f"record {index} is not a fixture record with 'model' and 'fields'.")
         label = record["model"].lower()
-        if label not in registry.by_label:
+        if label == ORIGIN_LABEL:
+            origin = _origin(index, record["fields"])
+        elif label == TOMBSTONE_LABEL:
+            tombstones.append((index, record["fields"]))
+        elif label in registry.by_label:
+            records.append((index, registry.by_label[label].label, record["fields"]))
+        else:
             raise FixtureError(f"record {index}: model {record['model']!r} is not accepted by import_fixture.")
-        records.append((index, label, record["fields"]))
-    return records
+    return origin, records, tombstones
 
 
-def import_fixture(path, *, workspace=None, dry_run=False):
-    """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace.
-    Returns a Summary; raises FixtureError (nothing written) for any bad record."""
+def _origin(index, raw):
+    """The file's ImportStamp record (which instance wrote it, when), validated by the model."""
+    if set(raw) - {"origin", "exported_at"}:
+        raise FixtureError(f"record {index} ({ORIGIN_LABEL}): unknown fields.")
+    stamp = ImportStamp(origin=raw.get("origin"), exported_at=raw.get("exported_at"))
+    try:
+        stamp.full_clean()
+    except ValidationError as error:
+        raise FixtureError(f"record {index} ({ORIGIN_LABEL}): {_message(error)}") from None
+    return stamp
+
+
+def import_fixture(path, *, workspace=None, dry_run=False, apply_deletions=False):
+    """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace;
+    with `apply_deletions` the file's tombstones delete (or merge) the same records here, otherwise
+    the summary lists them. Returns a Summary; raises FixtureError (nothing written) for any bad record."""
     by_label = defaultdict(list)
-    for index, label, fields in read_records(path):
+    origin, records, tombstones = read_records(path)
+    for index, label, fields in records:
         by_label[label].append((index, fields))
     summary = Summary(dry_run=dry_run)
     try:
         with transaction.atomic():
-            importer = _Importer(summary, workspace)
+            base = origin and ImportStamp.last_from(origin.origin)
+            importer = _Importer(summary, workspace, base)
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
+            importer.check_people()
             _refuse_tags_across_workspaces(importer.allowed_workspaces)
+            importer.process_tombstones(tombstones, apply=apply_deletions)
+            if origin:
+                origin.save()
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -168,13 +209,15 @@ class _Row:
 
 
 class _Importer:
-    def __init__(self, summary, target_slug):
+    def __init__(self, summary, target_slug, base=None):
         self.summary = summary
+        self.base = base  # the last import from the file's origin, if any
         self.registry = Registry()
         self.pk_of = defaultdict(dict)  # label -> canonical key -> local pk
         self.allowed_workspaces = set()
         self.created_workspaces = set()
         self.passage_text = {}
+        self.written = defaultdict(dict)  # label -> pk of a created or updated row -> its _Row
         self.target = None
         if target_slug:
             self.target = Workspace.objects.filter(slug=target_slug).first()
@@ -280,8 +323,9 @@ class _Importer:
 
     # --- one model ----------------------------------------------------------------------------
 
-    def parse(self, spec, index, raw):
-        """Canonical fields of one file record; raises FixtureError naming the record and field."""
+    def parse(self, spec, index, raw, validate=True):
+        """Canonical fields of one record (of the file, or with validate=False one read here);
+        raises FixtureError naming the record and field."""
         model_fields = {f.name: f for f in spec.plain_fields + spec.foreign_keys}
         is_user = spec.is_user
         accepted = USER_FIELDS_ACCEPTED if is_user else set(model_fields)
@@ -300,13 +344,19 @@ class _Importer:
                 if f.is_relation:
                     value = raw.get(name)
                     fields[name] = None if value is None else self.file_key(self.registry.target(f), value)
+                elif name in raw and validate:
+                    value = raw[name]
+                    if isinstance(f, TEXT_FIELDS) and not isinstance(value, str | None):
+                        raise ValidationError(f"expected text, not {type(value).__name__}")
+                    # Field-level validation here already: a key must be sane before it is looked up.
+                    fields[name] = f.clean(value, None)
                 elif name in raw:
                     fields[name] = f.to_python(raw[name])
                 elif name in spec.key_fields:
                     raise ValidationError("missing")
                 else:
                     fields[name] = f.get_default()
-            except (ValidationError, TypeError, ValueError) as error:
+            except (ValidationError, TypeError, ValueError, OverflowError) as error:
                 raise FixtureError(f"record {index} ({spec.label}): {name}: {_message(error)}") from None
             except StopIteration:
                 raise FixtureError(
@@ -340,6 +390,8 @@ class _Importer:
         if not rows:
             return
         self.resolve_references(spec, rows)
+        if spec.model is Membership:
+            rows = self.memberships_of_new_workspaces(spec, rows)
         local = self.local_rows(spec, {row.key for row in rows})
         creates, updates = [], []
         for row in rows:
@@ -354,11 +406,9 @@ class _Importer:
             if outcome == "updated":
                 updates.append(row)
             if spec.model is Passage:
-                self.passage_text[pk] = row.fields["text"] if outcome != "skipped" else local_raw["text"]
+                self.passage_text[pk] = row.fields["text"] if outcome == "updated" else local_raw["text"]
         if spec.is_user:
             self.create_users(spec, creates)
-        elif spec.model is Membership:
-            self.create_memberships(spec, creates)
         else:
             self.create(spec, creates)
         self.update(spec, updates)
@@ -366,7 +416,7 @@ class _Importer:
     def compare(self, spec, row, local_raw):
         if spec.is_user:
             return "unchanged"  # accounts here are never changed by a file
-        local = self.parse(spec, row.index, local_raw)
+        local = self.parse(spec, row.index, local_raw, validate=False)
         differing = [
             name for name, value in row.fields.items() if name not in spec.derived and local.get(name) != value
         ]
@@ -377,15 +427,95 @@ class _Importer:
             raise FixtureError(
                 f"record {row.index} ({spec.label}) {_show(row.key)} would move to another {moved[0]}; refusing."
             )
-        if _newest(spec, row.fields) > _newest(spec, local):
+        theirs, ours = row.fields["changed_at"], local["changed_at"]
+        changed_there = self.base is None or theirs > self.base.exported_at
+        changed_here = self.base is None or ours > self.base.imported_at
+        if changed_there and changed_here and self.base is not None:
+            self.summary.conflicts.append(
+                f"  conflict: {spec.label} {_show(row.key)} (record {row.index}): {', '.join(differing)} "
+                "changed here and at the origin since the last import; the local copy was kept."
+            )
+            return "conflict"
+        # Without an earlier import from that origin to compare with, the later change wins.
+        if changed_there and (not changed_here or theirs > ours):
             row.differing = differing
             return "updated"
-        return "skipped"
+        return "kept"
+
+    def check_people(self):
+        """Every person a written record names (author, added_by, ...) is a member of the record's
+        workspace here or a placeholder (an inactive account without password, as imports create):
+        a file cannot put words in the mouth of any other account of this instance."""
+        for spec in self.registry.specs:
+            written = self.written[spec.label]
+            people = [f.name for f in spec.foreign_keys if self.registry.target(f).is_user]
+            if not (written and people and spec.workspace_path):
+                continue
+            pks = list(written)
+            for name in people:
+                for start in range(0, len(pks), LOOKUP_CHUNK):
+                    strangers = (
+                        spec.model._default_manager.filter(pk__in=pks[start : start + LOOKUP_CHUNK])
+                        .exclude(**{f"{name}__isnull": True})
+                        .exclude(**{f"{name}__is_active": False, f"{name}__password__startswith": "!"})
+                        .exclude(
+                            Exists(
+                                Membership.objects.filter(user=OuterRef(name), workspace=OuterRef(spec.workspace_path))
+                            )
+                        )
+                        .values_list("pk", f"{name}__username")
+                    )
+                    for pk, username in strangers[:1]:
+                        row = written[pk]
+                        raise FixtureError(
+                            f"record {row.index} ({spec.label}) {_show(row.key)}: {name} {username!r} is an account "
+                            "here that is not a member of the record's workspace; refusing."
+                        )
+
+    def process_tombstones(self, tombstones, *, apply):
+        """Records deleted or merged away at the origin: deleted (merged) here with `apply`, else listed."""
+        for index, raw in tombstones:
+            spec = self.registry.by_label.get(str(raw.get("model")).lower())
+            if spec is None or not spec.tombstoned or set(raw) - TOMBSTONE_FIELDS:
+                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): not a tombstone of a shared record.")
+            try:
+                key = self.file_key(spec, raw.get("key"))
+                survivor_key = None if raw.get("merged_into") is None else self.file_key(spec, raw["merged_into"])
+            except (ValidationError, TypeError, ValueError, StopIteration) as error:
+                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): key: {_message(error)}") from None
+            local = self.local_rows(spec, {key} | ({survivor_key} if survivor_key else set()))
+            if key not in local:
+                continue  # gone here too
+            pk, workspace_id, _ = local[key]
+            self._check_scope(spec, key, workspace_id, index)
+            what = f"{spec.label} {_show(key)}" + (f" (merged into {_show(survivor_key)})" if survivor_key else "")
+            if not apply:
+                self.summary.add(spec.label, "deletion_pending")
+                self.summary.deletions.append(f"  deleted at the origin: {what}")
+                continue
+            self.delete(spec, pk, local[survivor_key][0] if survivor_key in local else None)
+            self.summary.add(spec.label, "deleted")
+
+    @staticmethod
+    def delete(spec, pk, survivor_pk):
+        obj = spec.model._default_manager.get(pk=pk)
+        if survivor_pk is not None and spec.model in (Tag, Source):
+            survivor = spec.model._default_manager.get(pk=survivor_pk)
+            stamp = survivor.changed_at
+            if spec.model is Tag:
+                services.tags_merge(survivor=survivor, merged=[obj])
+            else:
+                services.sources_merge(survivor=survivor, duplicates=[obj])
+            # The merge is the origin's change (its survivor came with the file): it keeps the origin's stamp.
+            spec.model._default_manager.filter(pk=survivor_pk).update(changed_at=stamp)
+        else:
+            obj._change_reason = "Deleted at the origin (import_fixture --apply-deletions)"
+            obj.delete()
 
     # --- writing --------------------------------------------------------------------------------
 
     def instance(self, spec, row, obj=None):
-        """A model instance carrying the row's fields, validated; foreign keys resolved to local pks."""
+        """A model instance carrying the row's fields; foreign keys resolved to local pks."""
         obj = obj or spec.model()
         for f in spec.plain_fields:
             setattr(obj, f.attname, row.fields[f.name])
@@ -394,22 +524,32 @@ class _Importer:
             setattr(obj, f.attname, None if key is None else self.pk_of[self.registry.target(f).label][key])
         if spec.model is Source:
             obj.url_normalized = normalize_url(obj.url)
+        if spec.model is Highlight:
+            # The passage's text is at hand: the model's offset check needs no query per highlight.
+            obj.passage = Passage(pk=obj.passage_id, text=self.passage_text[obj.passage_id])
+        return obj
+
+    def validate(self, spec, row, obj):
+        """The model layer's own validation (field validators and `clean()`), as a one-line error."""
         try:
-            obj.clean_fields(exclude=[f.name for f in spec.foreign_keys] + list(spec.derived))
-            self.validate(spec, obj)
+            validate_record(obj, exclude=spec.derived)
         except ValidationError as error:
             raise FixtureError(f"record {row.index} ({spec.label}) {_show(row.key)}: {_message(error)}") from None
         return obj
 
-    def validate(self, spec, obj):
-        if spec.model is Tag:
-            obj.clean()
-        if spec.model is Passage and not (
-            isinstance(obj.footnotes, list) and all(isinstance(marker, str) for marker in obj.footnotes)
-        ):
-            raise ValidationError({"footnotes": "must be a list of marker strings"})
-        if spec.model is Highlight:
-            obj.check_span(self.passage_text[obj.passage_id])
+    def validated(self, spec, rows, objs):
+        """Validate `objs` (one per row) as they will be once all are written: a record that points at
+        another record of the batch (a reply at its thread) sees that record's new values."""
+        self_fks = [f for f in spec.foreign_keys if self.registry.target(f) is spec]
+        by_pk = {obj.pk: obj for obj in objs if obj.pk is not None}
+        for obj in objs:
+            for f in self_fks:
+                target = by_pk.get(getattr(obj, f.attname))
+                if target is not None:
+                    setattr(obj, f.name, target)
+        for row, obj in zip(rows, objs, strict=True):
+            self.validate(spec, row, obj)
+        return objs
 
     def create(self, spec, rows):
         merged = self.merge_existing(spec, rows)
@@ -431,7 +571,7 @@ class _Importer:
         """New rows that duplicate a local row on `spec.merge_on` are mapped to that row."""
         if not spec.merge_on or not rows:
             return set()
-        objs = {row.index: self.instance(spec, row) for row in rows}
+        objs = {row.index: self.validate(spec, row, self.instance(spec, row)) for row in rows}
         attnames = [spec.model._meta.get_field(name).attname for name in spec.merge_on]
         signature = {tuple(getattr(obj, a) for a in attnames): index for index, obj in objs.items()}
         first = attnames[0]
@@ -448,7 +588,7 @@ class _Importer:
         return merged
 
     def create_batch(self, spec, rows):
-        objs = [self.instance(spec, row) for row in rows]
+        objs = self.validated(spec, rows, [self.instance(spec, row) for row in rows])
         auto_now = [f for f in spec.plain_fields if getattr(f, "auto_now", False)]
         kept = [{f.attname: getattr(obj, f.attname) for f in auto_now} for obj in objs]
         if spec.model is Tag:
@@ -463,9 +603,11 @@ class _Importer:
             for obj, values in zip(objs, kept, strict=True):
                 for attname, value in values.items():
                     setattr(obj, attname, value)
-            spec.model._default_manager.bulk_update(objs, [f.name for f in auto_now], batch_size=BATCH_SIZE)
+            fields = ["changed_at", *(f.name for f in auto_now)]
+            spec.model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
         for row, obj in zip(rows, objs, strict=True):
             row.pk = self.pk_of[spec.label][row.key] = obj.pk
+            self.written[spec.label][obj.pk] = row
             if spec.model is Workspace:
                 self.allowed_workspaces.add(obj.pk)
                 self.created_workspaces.add(obj.pk)
@@ -484,7 +626,7 @@ class _Importer:
                 tag.slug = ""
             if tag.uuid in taken_uuids:
                 tag.uuid = uuid.uuid4()
-            tag.save()
+            tag.save(stamp=False)
 
     def create_users(self, spec, rows):
         model = spec.model
@@ -506,28 +648,25 @@ class _Importer:
             self.pk_of[spec.label][row.key] = user.pk
         self.summary.add(spec.label, "created", len(rows))
 
-    def create_memberships(self, spec, rows):
-        # Granting a role in a workspace that already exists here would open its data to people
-        # a file names; members are taken over only into workspaces this import creates.
-        ours = [
-            row
-            for row in rows
-            if self.pk_of["annotations.workspace"][row.fields["workspace"]] in self.created_workspaces
-        ]
-        self.summary.add(spec.label, "kept", len(rows) - len(ours))
-        if ours:
-            Membership.objects.bulk_create([self.instance(spec, row) for row in ours])
-            self.summary.add(spec.label, "created", len(ours))
+    def memberships_of_new_workspaces(self, spec, rows):
+        """Members of a workspace that exists here are managed here: a file never grants, changes or
+        removes a role in it (that would open its data to, or lock out, people a file names)."""
+        workspace_pk = self.pk_of["annotations.workspace"]
+        ours = [row for row in rows if workspace_pk[row.fields["workspace"]] in self.created_workspaces]
+        self.summary.add(spec.label, "left_out", len(rows) - len(ours))
+        return ours
 
     def update(self, spec, rows):
         if not rows:
             return
         objs = spec.model._default_manager.in_bulk([row.pk for row in rows])
         changed = set()
+        self.validated(spec, rows, [self.instance(spec, row, objs[row.pk]) for row in rows])
         for row in rows:
-            self.instance(spec, row, objs[row.pk])
             changed.update(row.differing)
-        names = [spec.model._meta.get_field(name).name for name in changed]
+            self.written[spec.label][row.pk] = row
+        # The file's change stamp always goes with its changes (a bulk update would stamp "now").
+        names = sorted(changed | {"changed_at"})
         if _has_history(spec.model):
             bulk_update_with_history(
                 list(objs.values()), spec.model, names, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON
@@ -562,11 +701,6 @@ def _atom(spec, name, value):
 
 def _has_history(model):
     return getattr(model._meta, "simple_history_manager_attribute", None) is not None
-
-
-def _newest(spec, fields):
-    stamps = [fields[name] for name in spec.changed if fields.get(name) is not None]
-    return max(stamps, default=None) or _EPOCH
 
 
 def _show(key):

@@ -11,13 +11,12 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.contrib.auth import get_user_model
-
 from annotations.models import (
     Comment,
     Highlight,
     Membership,
     Passage,
+    Person,
     Report,
     Section,
     Source,
@@ -38,8 +37,6 @@ UNUSABLE_PASSWORD = "!"
 class Spec:
     model: type
     key_fields: tuple[str, ...]
-    # Timestamps whose newest value tells which copy of a record is more recent.
-    changed: tuple[str, ...] = ()
     # Fields the model computes from others; recomputed on import, ignored when comparing.
     derived: tuple[str, ...] = ()
     # Foreign keys that never change once a record exists (moving records between parents is refused).
@@ -47,6 +44,8 @@ class Spec:
     # A new record equal to a local one on these fields is the same thing (the same URL cited twice),
     # so the import reuses the local record instead of tripping over the unique constraint.
     merge_on: tuple[str, ...] = ()
+    # Deleting such a record here leaves a tombstone that exports carry (see tombstones.py).
+    tombstoned: bool = True
 
     @property
     def label(self):
@@ -58,10 +57,9 @@ class Spec:
         inside the workspaces the file names; None for records of no workspace."""
         return getattr(self.model, "workspace_path", None)
 
-    # Cached: the importer asks for these once per row, and get_user_model() is an app-registry lookup.
-    @cached_property
+    @property
     def is_user(self):
-        return self.model is get_user_model()
+        return self.model is Person
 
     @cached_property
     def plain_fields(self):
@@ -78,20 +76,19 @@ class Spec:
 
 def _specs():
     return [
-        Spec(get_user_model(), ("username",)),
-        Spec(Workspace, ("slug",), changed=("created_at",)),
+        Spec(Person, ("username",), tombstoned=False),
+        Spec(Workspace, ("slug",), tombstoned=False),
         Spec(
             Membership,
             ("workspace", "user"),
-            changed=("created_at",),
             owner_fields=("workspace", "user"),
+            tombstoned=False,  # members of an existing workspace are managed locally
         ),
         # A tag is (workspace, name); its uuid names it in this instance's URLs only.
         Spec(Tag, ("workspace", "name"), derived=("slug", "uuid"), owner_fields=("workspace",)),
         Spec(
             Report,
             ("uuid",),
-            changed=("created_at", "updated_at"),
             owner_fields=("workspace",),
         ),
         Spec(
@@ -99,35 +96,30 @@ def _specs():
             ("content_object", "tag"),
             owner_fields=("content_object", "tag"),
         ),
-        Spec(Section, ("report", "order"), owner_fields=("report",)),
+        Spec(Section, ("report", "order"), owner_fields=("report",), tombstoned=False),  # goes with its report
         Spec(
             Passage,
             ("uuid",),
-            changed=("created_at", "updated_at"),
             owner_fields=("report",),
         ),
         Spec(
             TaggedPassage,
             ("content_object", "tag"),
-            changed=("created_at",),
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Highlight,
             ("uuid",),
-            changed=("created_at",),
             owner_fields=("passage",),
         ),
         Spec(
             TaggedHighlight,
             ("content_object", "tag"),
-            changed=("created_at",),
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Source,
             ("uuid",),
-            changed=("created_at",),
             derived=("url_normalized",),
             owner_fields=("workspace",),
             merge_on=("workspace", "url_normalized"),
@@ -135,14 +127,12 @@ def _specs():
         Spec(
             SourceLink,
             ("uuid",),
-            changed=("created_at",),
             owner_fields=("passage",),
             merge_on=("passage", "source", "relation"),
         ),
         Spec(
             Comment,
             ("uuid",),
-            changed=("created_at", "edited_at", "deleted_at"),
             owner_fields=("passage",),
         ),
     ]
@@ -156,7 +146,10 @@ class Registry:
 
     def __post_init__(self):
         self.by_label = {spec.label: spec for spec in self.specs}
+        # Files written before users travelled as Persons name them as plain users.
+        self.by_label["auth.user"] = self.by_label[Person._meta.label_lower]
         self.by_model = {spec.model: spec for spec in self.specs}
+        self.by_model[Person._meta.concrete_model] = self.by_model[Person]
 
     def target(self, fk):
         return self.by_model[fk.related_model]

@@ -1,10 +1,13 @@
-"""CSV for analysis: one row per passage with its section, tags, counts and sources."""
+"""CSV for analysis: one row per passage with its report, section, tags, highlight quotes (with
+their tags), counts and sources. It starts with a UTF-8 byte order mark, without which spreadsheet
+programs read the file in a legacy encoding and garble "Russia–China" and Chinese terms."""
 
 import csv
 
 from .reading import passages_for_export
 
 COLUMNS = [
+    "report",
     "passage_uuid",
     "order",
     "section",
@@ -16,6 +19,7 @@ COLUMNS = [
     "footnotes",
     "tags",
     "highlights",
+    "highlight_quotes",
     "comments",
     "open_threads",
     "sources",
@@ -32,9 +36,16 @@ def spreadsheet_safe(value):
     return value
 
 
+def _quote(highlight):
+    tags = ", ".join(sorted((link.tag.name for link in highlight.tag_links.all()), key=str.lower))
+    return f"“{highlight.exact}”" + (f" [{tags}]" if tags else "")
+
+
 def passage_rows(report):
     for passage in passages_for_export(report):
+        highlights = sorted(passage.highlights.all(), key=lambda h: (h.start, h.end))
         yield [
+            report.title,
             str(passage.uuid),
             passage.order,
             passage.section.title if passage.section else "",
@@ -45,7 +56,8 @@ def passage_rows(report):
             passage.text,
             " ".join(passage.footnotes),
             "; ".join(link.tag.name for link in passage.tag_links.all()),
-            len(passage.highlights.all()),
+            len(highlights),
+            "; ".join(_quote(highlight) for highlight in highlights),
             passage.comment_count,
             passage.open_thread_count,
             "; ".join(
@@ -55,6 +67,7 @@ def passage_rows(report):
 
 
 def write_csv(report, stream):
+    stream.write("\ufeff")
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
     for row in passage_rows(report):
