@@ -15,3 +15,6 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_repair_search_index, sender=self)
+        from . import signals
+
+        signals.connect()

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -306,6 +306,11 @@ class PassageQuerySet(models.QuerySet):
             return self
         return self.filter(report__workspace__in=workspaces_of(user))
 
+    def touch(self):
+        """Mark these passages' annotations as changed: their cached reading-view fragments and
+        ETags go stale. Every write that changes what a passage shows calls this (signals.py)."""
+        return self.update(annotation_stamp=F("annotation_stamp") + 1)
+
     def with_annotation_counts(self):
         """Counts of tags, comments, open threads and sources per passage, in the same query.
 
@@ -376,10 +381,13 @@ class Passage(ByUuidMixin, models.Model):
         help_text="Review status: open, in review, approved by a curator, or flagged for another look.",
     )
     version = models.PositiveIntegerField(default=1, help_text="Raised on every edit, to detect conflicting edits.")
+    # Raised (PassageQuerySet.touch) by every write to the passage, its tags, highlights,
+    # comments or source links: the key of its cached reading-view fragment and of ETags.
+    annotation_stamp = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     tags = TaggableManager(through=TaggedPassage, blank=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "annotation_stamp"])
 
     objects = PassageManager()
 

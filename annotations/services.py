@@ -78,6 +78,7 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int
     )
     new = [TaggedPassage(content_object=p, tag=tag, added_by=user) for p in passages if p.pk not in have]
     TaggedPassage.objects.bulk_create(new, ignore_conflicts=True)
+    Passage.objects.filter(pk__in=[link.content_object.pk for link in new]).touch()  # bulk_create sends no signals
     return len(new)
 
 

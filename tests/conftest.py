@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 
 from annotations.models import (
@@ -20,6 +21,14 @@ from annotations.models import (
     TaggedReport,
     Workspace,
 )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty fragment cache (the local-memory cache outlives a test)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -139,6 +140,7 @@ def import_fixture(path, *, workspace=None, dry_run=False):
             importer = _Importer(summary, workspace)
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
+            importer.touch_passages()
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -171,6 +173,13 @@ class _Importer:
                 raise FixtureError(f"no workspace {target_slug!r} here to import into.")
             self.pk_of["annotations.workspace"][(target_slug,)] = self.target.pk
             self.allowed_workspaces.add(self.target.pk)
+
+    def touch_passages(self):
+        """Rows are written in bulk (no signals): the passages the file names, or whose reports it
+        names, get their annotation stamps raised here, so no cached fragment shows the old state."""
+        passages = set(self.passage_text) | set(self.pk_of["annotations.passage"].values())
+        reports = self.pk_of["annotations.report"].values()
+        Passage.objects.filter(Q(pk__in=passages) | Q(report_id__in=reports)).touch()
 
     # --- natural keys -------------------------------------------------------------------------
 

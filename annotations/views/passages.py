@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import SourceLinkForm, StatusForm, TagAddForm
-from ..models import Comment, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
-from ..reading import note_finder
+from ..models import Comment, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..services import EditConflict, ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
+from .fragments import fresh_fragment
 from .scoping import get_highlight_of, get_passage_for_user, roles_context
 
 
@@ -59,14 +59,6 @@ def panel_context(request, passage, *, error=None, selected_highlight=None):
     }
 
 
-def reading_passage(passage):
-    """One passage shaped as the reading view shapes it, for re-rendering after a change."""
-    fresh = Passage.objects.filter(pk=passage.pk).for_reading().get()
-    notes = Passage.objects.filter(report_id=passage.report_id, kind=Passage.Kind.NOTE, label__in=fresh.footnotes)
-    fresh.note_refs = note_finder(notes.only("uuid", "order", "label", "text"))(fresh)
-    return fresh
-
-
 def render_panel(request, passage, *, status=200, **kwargs):
     """After a change: htmx gets the panel, plus, on the reading view, the passage re-rendered out of
     band (chips and counts in the text column stay true); a plain form post goes back to the
@@ -81,7 +73,8 @@ def render_panel(request, passage, *, status=200, **kwargs):
         return redirect("annotations:passage-detail", passage.uuid)
     context = panel_context(request, passage, **kwargs)
     on_reading_view = urlsplit(request.htmx.current_url or "").path == passage.report.get_absolute_url()
-    context["reading"] = reading_passage(passage) if request.method == "POST" and on_reading_view else None
+    if request.method == "POST" and on_reading_view:
+        context["reading"] = fresh_fragment(passage, can_annotate=context["can_annotate"], oob=True)
     return render(request, "annotations/partials/_passage_panel.html", context, status=status)
 
 

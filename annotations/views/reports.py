@@ -13,7 +13,7 @@ from ..forms import PassageFilterForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
 from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
-from ..reading import note_finder
+from .fragments import passage_fragments
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
@@ -134,12 +134,17 @@ def _reading_context(request, report, filters, offset):
     first_order = {g["section_id"]: g["first"] for g in groups}
     total = sum(g["n"] for g in groups)
 
-    page = list(matching.for_reading()[offset : offset + PAGE_SIZE])
-    find_notes = note_finder(
-        Passage.objects.filter(report=report, kind=Passage.Kind.NOTE).only("uuid", "order", "label", "text")
+    # Only what the chunk needs around the passages' fragments; the stamps are read before any
+    # fragment is rendered, so a fragment is never cached under a newer stamp than its content.
+    page = list(
+        matching.select_related("section")
+        .only("uuid", "order", "annotation_stamp", "section__order", "section__title", "section__level")
+        .order_by("order")[offset : offset + PAGE_SIZE]
     )
+    can_annotate = permissions.can_annotate(request.user, report.workspace)
+    fragments = passage_fragments(page, report=report, can_annotate=can_annotate)
     for passage in page:
-        passage.note_refs = find_notes(passage)
+        passage.fragment = fragments[passage.pk]
         passage.starts_section = passage.section_id is not None and first_order.get(passage.section_id) == passage.order
     next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
     return {

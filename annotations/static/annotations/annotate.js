@@ -156,7 +156,7 @@
     var mark = t.closest("mark.hl");
     if (mark && el && !window.getSelection().toString()) {
       setCurrent(el.dataset.passage, false);
-      openPanel(el.dataset.passage, mark.dataset.highlights.split(" ")[0]);
+      openPanel(el.dataset.passage, indexEntry(mark, mark.dataset.h.split(" ")[0]).dataset.uuid);
       return;
     }
     if (el && !t.closest("a, button, input, textarea, select, summary") && !window.getSelection().toString()) {
@@ -176,6 +176,21 @@
       window.location.replace(window.location.pathname + "?" + params.toString() + window.location.hash);
     }
   }
+
+  // A mark names the highlights covering it by short ids; the passage's highlight index says
+  // once per highlight which one it is (uuid) and its tags.
+  function indexEntry(mark, id) {
+    return passageOf(mark).querySelector('.hl-index [data-h="' + id + '"]');
+  }
+
+  // Tooltips are filled in from the index when the pointer first reaches a mark.
+  document.addEventListener("mouseover", function (event) {
+    var mark = event.target.closest && event.target.closest("mark.hl");
+    if (!mark || mark.title) return;
+    var tags = mark.dataset.h.split(" ").map(function (id) { return indexEntry(mark, id).textContent; });
+    tags = tags.filter(Boolean).join(", ");
+    mark.title = tags ? "Highlight: " + tags : "Highlight";
+  });
 
   document.addEventListener("mouseup", function () { window.setTimeout(showToolbar, 0); });
   document.addEventListener("selectionchange", function () {
