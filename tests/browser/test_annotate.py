@@ -105,6 +105,13 @@ def test_select_a_span_with_emoji_and_cjk_and_highlight_it(page, workspace, anno
     page.reload()
     marks = page.locator(f"#p-{passage.uuid} mark.hl")
     assert "".join(marks.all_text_contents()) == passage.text[start:end]
+    # The marks take the colour of the highlight's first tag; the tooltip comes from the index.
+    Tag.objects.filter(name="Geography").update(color="#b91c1c")
+    Passage.objects.filter(pk=passage.pk).touch()
+    page.reload()
+    assert "rgb(185, 28, 28)" in marks.first.evaluate("m => getComputedStyle(m).boxShadow")
+    marks.first.hover()
+    assert marks.first.get_attribute("title") == "Highlight: Geography"
     marks.first.click()
     page.wait_for_selector(f"#hl-{highlight.uuid}.selected")
 
@@ -118,7 +125,7 @@ def test_overlapping_highlight_over_an_existing_mark(page, workspace, annotator)
     page.keyboard.press("h")
     page.wait_for_selector("#highlight-form:not([hidden])")
     page.click("#highlight-form button[type=submit]")
-    page.wait_for_selector("mark.hl-depth-3")
+    page.wait_for_selector("mark.hl3")
     assert Highlight.objects.filter(passage=passage, start=25, end=45).exists()
 
 
