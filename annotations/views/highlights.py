@@ -5,7 +5,7 @@ from .. import permissions
 from ..forms import HighlightForm
 from ..models import Highlight
 from ..services import ServiceError, highlight_create
-from .passages import error_text, render_panel
+from .passages import error_text, render_panel, render_panel_part
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
@@ -15,7 +15,7 @@ def highlight_create_view(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     form = HighlightForm(request.POST)
     if not form.is_valid():
-        return render_panel(request, passage, error="Select some text inside the passage first.")
+        return render_panel_part(request, passage, "highlights", error="Select some text inside the passage first.")
     data = form.cleaned_data
     try:
         highlight = highlight_create(
@@ -27,8 +27,9 @@ def highlight_create_view(request, uuid):
             comment=data["comment"],
         )
     except ServiceError as exc:
-        return render_panel(request, passage, error=error_text(exc))
-    return render_panel(request, passage, selected_highlight=highlight)
+        return render_panel_part(request, passage, "highlights", error=error_text(exc))
+    also = ("comments",) if data["comment"].strip() else ()
+    return render_panel_part(request, passage, "highlights", selected_highlight=highlight, also=also)
 
 
 @login_required

@@ -13,6 +13,7 @@ from ..forms import PassageFilterForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
 from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
+from .conditional import etag_for, not_modified, with_etag
 from .fragments import passage_fragments
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
@@ -141,10 +142,7 @@ def _reading_context(request, report, filters, offset):
         .only("uuid", "order", "annotation_stamp", "section__order", "section__title", "section__level")
         .order_by("order")[offset : offset + PAGE_SIZE]
     )
-    can_annotate = permissions.can_annotate(request.user, report.workspace)
-    fragments = passage_fragments(page, report=report, can_annotate=can_annotate)
     for passage in page:
-        passage.fragment = fragments[passage.pk]
         passage.starts_section = passage.section_id is not None and first_order.get(passage.section_id) == passage.order
     next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
     return {
@@ -158,6 +156,27 @@ def _reading_context(request, report, filters, offset):
         "next_offset": next_offset,
         **roles_context(request.user, report.workspace),
     }
+
+
+def _page_state(context):
+    """What the passage list shows, for the ETag: the passages' stamps, headings and the paging."""
+    return (
+        [(p.uuid, p.annotation_stamp, p.starts_section, _heading(p.section)) for p in context["passages"]],
+        context["total"],
+        context["next_offset"],
+        context["can_annotate"],
+        context["can_curate"],
+    )
+
+
+def _heading(section):
+    return section and (section.order, section.title, section.level)
+
+
+def _attach_fragments(context):
+    fragments = passage_fragments(context["passages"], report=context["report"], can_annotate=context["can_annotate"])
+    for passage in context["passages"]:
+        passage.fragment = fragments[passage.pk]
 
 
 def _page_holding(report, filters, passage_uuid):
@@ -195,11 +214,23 @@ def report_read(request, uuid):
         section.page_offset = starts[section.pk] // PAGE_SIZE * PAGE_SIZE if section.pk in starts else None
     context.update(
         sections=sections,
-        codebook=Tag.objects.only("name", "description"),
-        members=permissions.workspace_members(request.user, report.workspace),
+        codebook=list(Tag.objects.only("name", "description")),
+        members=list(permissions.workspace_members(request.user, report.workspace)),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
     )
-    return render(request, "annotations/report_read.html", context)
+    etag = etag_for(
+        request,
+        (report.uuid, report.title, report.authors, report.publisher, report.published_on, report.updated_at),
+        (report.workspace.slug, report.workspace.name),
+        [(s.pk, s.order, s.title, s.level, s.match_count, s.tagged_count, s.page_offset) for s in sections],
+        _page_state(context),
+        [(tag.name, tag.description) for tag in context["codebook"]],
+        [member.username for member in context["members"]],
+    )
+    if unchanged := not_modified(request, etag):
+        return unchanged
+    _attach_fragments(context)
+    return with_etag(render(request, "annotations/report_read.html", context), etag)
 
 
 @login_required
@@ -207,4 +238,8 @@ def report_passages(request, uuid):
     """The next chunk of a long report's passages (htmx: appended when the end comes into view)."""
     report = get_report_for_user(request, uuid)
     context = _reading_context(request, report, PassageFilterForm(request.GET), _offset(request))
-    return render(request, "annotations/partials/_passage_chunk.html", context)
+    etag = etag_for(request, _page_state(context))
+    if unchanged := not_modified(request, etag):
+        return unchanged
+    _attach_fragments(context)
+    return with_etag(render(request, "annotations/partials/_passage_chunk.html", context), etag)
