@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import (
@@ -59,6 +60,22 @@ def tag_get_or_create(*, name: str) -> Tag:
         return Tag.objects.get(name__iexact=name)
 
 
+def _tags_named(names: Iterable[str]) -> list[Tag]:
+    """The codebook tags called `names`, each once, whatever its case; new ones are created. One
+    query when they all exist."""
+    wanted = {}
+    for name in names:
+        name = " ".join(name.split())
+        if name:
+            wanted.setdefault(name.lower(), name)
+    existing = {tag.name.lower(): tag for tag in Tag.objects.alias(lower=Lower("name")).filter(lower__in=wanted)}
+    tags = {}
+    for key, name in wanted.items():
+        tag = existing.get(key) or tag_get_or_create(name=name)
+        tags[tag.pk] = tag
+    return list(tags.values())
+
+
 def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
     tag = tag_get_or_create(name=name)
@@ -88,10 +105,11 @@ def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
 
 
 def _link_once(model, **fields):
-    lookup = {"content_object": fields["content_object"], "tag": fields["tag"]}
+    if model.objects.filter(content_object=fields["content_object"], tag=fields["tag"]).exists():
+        return
     try:
         with transaction.atomic():
-            model.objects.get_or_create(**lookup, defaults=fields)
+            model.objects.create(**fields)
     except IntegrityError:  # the same link was created concurrently: one link is what we want
         pass
 
@@ -171,8 +189,11 @@ def highlight_create(
     highlight = Highlight.objects.create(
         passage=passage, start=start, end=end, created_by=user, **Highlight.quote_for(passage.text, start, end)
     )
-    for name in tags:
-        _link_once(TaggedHighlight, content_object=highlight, tag=tag_get_or_create(name=name), added_by=user)
+    # A new highlight has no links yet: one insert for all of them (the highlight's own save has
+    # already raised the passage's stamp, in this same transaction).
+    TaggedHighlight.objects.bulk_create(
+        TaggedHighlight(content_object=highlight, tag=tag, added_by=user) for tag in _tags_named(tags)
+    )
     if comment.strip():
         comment_create(passage=passage, author=user, body=comment, highlight=highlight)
     return highlight

@@ -10,7 +10,7 @@ that skip signals (QuerySet.update, bulk_create) call Passage.objects...touch() 
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
-from .models import Comment, Highlight, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
+from .models import Comment, Highlight, Passage, Source, SourceLink, Tag, TaggedHighlight, TaggedPassage
 
 
 def _touch_own_passage(sender, instance, **kwargs):
@@ -45,6 +45,12 @@ def _touch_passages_with_tag(sender, instance, created, raw=False, **kwargs):
     ).touch()
 
 
+def _touch_passages_citing(sender, instance, created, raw=False, **kwargs):
+    """An edited source changes how the panels of the passages that link it describe it."""
+    if not (created or raw):
+        Passage.objects.filter(source_links__source=instance).touch()
+
+
 def connect():
     for model in (Highlight, Comment, SourceLink):
         post_save.connect(_touch_own_passage, sender=model, dispatch_uid=f"touch-{model.__name__}-save")
@@ -57,3 +63,4 @@ def connect():
     )
     post_save.connect(_touch_edited_passage, sender=Passage, dispatch_uid="touch-Passage-save")
     post_save.connect(_touch_passages_with_tag, sender=Tag, dispatch_uid="touch-Tag-save")
+    post_save.connect(_touch_passages_citing, sender=Source, dispatch_uid="touch-Source-save")

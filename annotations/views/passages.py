@@ -14,6 +14,7 @@ from .. import permissions
 from ..forms import SourceLinkForm, StatusForm, TagAddForm
 from ..models import Comment, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..services import EditConflict, ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
+from .conditional import etag_for, not_modified, with_etag
 from .fragments import fresh_fragment
 from .scoping import get_highlight_of, get_passage_for_user, roles_context
 
@@ -26,12 +27,20 @@ def _marked(items, user, workspace, owner_attr):
     return items
 
 
-def _tags_part(user, passage):
+def _codebook():
+    return list(Tag.objects.only("name", "description"))
+
+
+def _workspace_sources(workspace):
+    return list(SourceLinkForm(workspace=workspace).fields["source"].queryset)
+
+
+def _tags_part(user, passage, codebook=None):
     workspace = passage.report.workspace
     links = passage.tag_links.select_related("tag", "added_by").order_by(Lower("tag__name"))
     return {
         "tag_links": _marked(links, user, workspace, "added_by_id"),
-        "codebook": list(Tag.objects.only("name", "description")),
+        "codebook": _codebook() if codebook is None else codebook,
     }
 
 
@@ -58,12 +67,13 @@ def _comments_part(user, passage):
     return {"threads": threads}
 
 
-def _sources_part(user, passage):
+def _sources_part(user, passage, sources=None):
     workspace = passage.report.workspace
     links = passage.source_links.select_related("source", "added_by")
     return {
         "source_links": _marked(links, user, workspace, "added_by_id"),
         "source_form": SourceLinkForm(workspace=workspace),
+        "workspace_sources": _workspace_sources(workspace) if sources is None else sources,
     }
 
 
@@ -75,7 +85,7 @@ PANEL_PARTS = {
 }
 
 
-def panel_context(request, passage, *, error=None, selected_highlight=None):
+def panel_context(request, passage, *, error=None, selected_highlight=None, codebook=None, sources=None):
     """The passage panel: tags, highlights, comment threads, source links, status."""
     user, workspace = request.user, passage.report.workspace
     return {
@@ -83,10 +93,10 @@ def panel_context(request, passage, *, error=None, selected_highlight=None):
         "report": passage.report,
         "error": error,
         "selected_highlight": selected_highlight,
-        **_tags_part(user, passage),
+        **_tags_part(user, passage, codebook),
         **_highlights_part(user, passage),
         **_comments_part(user, passage),
-        **_sources_part(user, passage),
+        **_sources_part(user, passage, sources),
         "status_form": StatusForm(initial={"status": passage.status, "version": passage.version}),
         **roles_context(user, workspace),
     }
@@ -161,11 +171,22 @@ def passage_panel(request, uuid):
     selected = None
     if request.GET.get("highlight"):
         selected = get_highlight_of(passage, request.GET["highlight"])
-    return render(
+    # Everything the panel shows is covered by the passage's stamp, except the workspace-wide
+    # lists it offers (codebook, sources), which are read first and reused to render.
+    codebook, sources = _codebook(), _workspace_sources(passage.report.workspace)
+    workspace = passage.report.workspace
+    etag = etag_for(
         request,
-        "annotations/partials/_passage_panel.html",
-        panel_context(request, passage, selected_highlight=selected),
+        (passage.uuid, passage.annotation_stamp, passage.version, passage.status),
+        passage.section and passage.section.title,
+        (permissions.can_annotate(request.user, workspace), permissions.can_curate(request.user, workspace)),
+        [(tag.name, tag.description) for tag in codebook],
+        [(source.uuid, source.title) for source in sources],
     )
+    if unchanged := not_modified(request, etag):
+        return unchanged
+    context = panel_context(request, passage, selected_highlight=selected, codebook=codebook, sources=sources)
+    return with_etag(render(request, "annotations/partials/_passage_panel.html", context), etag)
 
 
 @login_required
