@@ -47,6 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TAGUETTE_VERSION = "1.5.2"
 TAG_COUNT = 50
+PALETTE = ["#1d4ed8", "#b91c1c", "#7c3aed", "#c2410c", "#15803d", "#0f766e", "#a16207", "#be185d", "#4338ca", "#374151"]
 PASSWORD = "peer-bench-password-1"
 SECRET_KEY = "peer-bench-only-" + "k" * 50
 POSTGRES_URL = os.environ.get("BENCH_PEER_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/annotations_i14_peer")
@@ -151,13 +152,15 @@ def prepare_ours():
     from django.core.management import call_command
 
     from annotations import demo, services
-    from annotations.models import Membership, Role
+    from annotations.models import Membership, Role, Tag
 
     call_command("migrate", verbosity=0)
     report = demo.build_demo()
     user = get_user_model().objects.create_user("peer", password=PASSWORD)
     Membership.objects.create(workspace=report.workspace, user=user, role=Role.ANNOTATOR)
     tags = [services.tag_get_or_create(name=f"peer theme {i:02}").name for i in range(TAG_COUNT)]
+    for i, name in enumerate(tags):  # a curated codebook has colours, and highlights show them
+        Tag.objects.filter(name=name).update(color=PALETTE[i % len(PALETTE)])
     passages = [
         {"uuid": str(p.uuid), "text": p.text} for p in report.passages.order_by("order").only("uuid", "text")
     ]

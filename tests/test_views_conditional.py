@@ -122,7 +122,7 @@ def test_a_tag_write_answers_with_the_tags_section_in_fixed_queries(
 
 
 @pytest.mark.parametrize("tags", ["Alpha", "Alpha, Beta, Gamma"])
-def test_a_highlight_write_answers_with_the_highlights_section_in_fixed_queries(
+def test_a_new_highlight_answers_with_its_list_item_in_fixed_queries(
     client, annotator, first, tags, django_assert_max_num_queries
 ):
     for name in ("Alpha", "Beta", "Gamma"):
@@ -131,10 +131,20 @@ def test_a_highlight_write_answers_with_the_highlights_section_in_fixed_queries(
     with django_assert_max_num_queries(17):  # the same for one tag or three
         response = htmx_post(client, "highlight-create", first, {"start": 0, "end": 7, "tags": tags})
     html = response.content.decode()
-    assert response.status_code == 200 and html.startswith('<section class="panel-section" id="panel-highlights"')
-    assert 'class="highlight-item selected"' in html and 'id="panel-tags"' not in html
-    assert 'id="panel-comments"' not in html  # no comment given: the threads did not change
+    assert response.status_code == 200 and html.startswith('<li class="highlight-item selected"')
+    assert response["HX-Retarget"] == "#highlight-list" and response["HX-Reswap"] == "beforeend"
+    assert html.count('<li class="highlight-item') == 1 and html.count('class="chip small"') == tags.count(",") + 1
+    assert 'id="panel-tags"' not in html and 'id="panel-comments"' not in html
     assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html and html.count('data-uuid="') == 3
+
+
+def test_the_first_highlight_of_a_passage_answers_with_the_whole_section(client, annotator, reading_report):
+    second = reading_report.passages.get(order=2)
+    client.force_login(annotator)
+    response = htmx_post(client, "highlight-create", second, {"start": 0, "end": 7})
+    html = response.content.decode()
+    assert html.startswith('<section class="panel-section" id="panel-highlights"') and "HX-Retarget" not in response
+    assert 'class="highlight-item selected"' in html
 
 
 def test_a_highlight_with_a_comment_also_sends_the_comments_section(client, annotator, first):

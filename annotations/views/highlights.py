@@ -5,7 +5,7 @@ from .. import permissions
 from ..forms import HighlightForm
 from ..models import Highlight
 from ..services import ServiceError, highlight_create
-from .passages import error_text, render_panel, render_panel_part
+from .passages import error_text, render_highlight_added, render_panel, render_panel_part
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
@@ -28,8 +28,7 @@ def highlight_create_view(request, uuid):
         )
     except ServiceError as exc:
         return render_panel_part(request, passage, "highlights", error=error_text(exc))
-    also = ("comments",) if data["comment"].strip() else ()
-    return render_panel_part(request, passage, "highlights", selected_highlight=highlight, also=also)
+    return render_highlight_added(request, passage, highlight, with_comments=bool(data["comment"].strip()))
 
 
 @login_required

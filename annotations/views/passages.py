@@ -3,12 +3,13 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from .. import permissions
 from ..forms import SourceLinkForm, StatusForm, TagAddForm
@@ -122,6 +123,31 @@ def render_panel(request, passage, *, status=200, **kwargs):
     if request.method == "POST" and _on_reading_view(request, passage):
         context["reading"] = fresh_fragment(passage, can_annotate=context["can_annotate"], oob=True)
     return render(request, "annotations/partials/_passage_panel.html", context, status=status)
+
+
+def render_highlight_added(request, passage, highlight, *, with_comments=False):
+    """The lightest answer to a new highlight: its item, appended to the panel's list, and the
+    passage out of band (and the threads, when it came with a comment). The first highlight of a
+    passage gets the whole section (there is no list to append to yet)."""
+    if not request.htmx or not passage.highlights.exclude(pk=highlight.pk).exists():
+        also = ("comments",) if with_comments else ()
+        return render_panel_part(request, passage, "highlights", selected_highlight=highlight, also=also)
+    user, workspace = request.user, passage.report.workspace
+    highlight.can_change = True  # its author is the one asking
+    prefetch_related_objects([highlight], Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag")))
+    context = {
+        "passage": passage,
+        "h": highlight,
+        "selected_highlight": highlight,
+        **roles_context(user, workspace),
+    }
+    html = [render_to_string("annotations/partials/_highlight_item.html", context, request=request)]
+    if with_comments:
+        oob = {**context, "comments_oob": True, **_comments_part(user, passage)}
+        html.append(render_to_string("annotations/partials/_panel_comments.html", oob, request=request))
+    if _on_reading_view(request, passage):
+        html.append(fresh_fragment(passage, can_annotate=context["can_annotate"], oob=True))
+    return reswap(retarget(HttpResponse("".join(html)), "#highlight-list"), "beforeend")
 
 
 def render_panel_part(request, passage, part, *, error=None, selected_highlight=None, also=()):

@@ -127,6 +127,10 @@ def test_overlapping_highlight_over_an_existing_mark(page, workspace, annotator)
     page.click("#highlight-form button[type=submit]")
     page.wait_for_selector("mark.hl3")
     assert Highlight.objects.filter(passage=passage, start=25, end=45).exists()
+    # The new highlight was appended to the panel's list, alone selected; the form is put away.
+    assert page.locator("#highlight-list .highlight-item").count() == 3
+    assert page.locator(".highlight-item.selected q").text_content() == passage.text[25:45]
+    assert page.locator("#highlight-form").is_hidden()
 
 
 def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_report):

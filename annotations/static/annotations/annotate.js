@@ -253,8 +253,19 @@
       article(current).setAttribute("aria-current", "true");
     }
     fillHighlightForm();
-    var selected = panel() && panel().querySelector(".highlight-item.selected");
-    if (selected) selected.scrollIntoView({ block: "nearest" });
+    // A new highlight is appended to the list already there: it alone stays selected.
+    var selected = panel() ? panel().querySelectorAll(".highlight-item.selected") : [];
+    for (var i = 0; i < selected.length - 1; i++) selected[i].classList.remove("selected");
+    if (selected.length) selected[selected.length - 1].scrollIntoView({ block: "nearest" });
+  });
+
+  // After a highlight is saved, its form is cleared and hidden for the next selection.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.id === "highlight-form" && event.detail.successful && document.body.contains(form)) {
+      form.reset();
+      form.hidden = true;
+    }
   });
 
   // A 409 is an edit conflict: the server refused the write and sent the current state with the
