@@ -68,10 +68,10 @@ def test_tag_added_to_many_passages_at_once(reader, reading_report, first):
 
 
 def test_highlight_created_and_deleted(reader, first, annotator):
-    assert fragment(reader, first).count('data-uuid="') == 2
+    assert fragment(reader, first).count('data-u="') == 2
     highlight = services.highlight_create(passage=first, start=0, end=7, user=annotator, tags=["Opening"])
     after = fragment(reader, first)
-    assert f'data-uuid="{highlight.uuid}">Opening</li>' in after and after.count('data-uuid="') == 3
+    assert f'data-u="{highlight.uuid}">Opening</li>' in after and after.count('data-u="') == 3
     highlight.delete()
     assert str(highlight.uuid) not in fragment(reader, first)
 

@@ -29,7 +29,7 @@ def test_first_chunk_of_a_1000_passage_report(client, viewer, big_report, django
         response = client.get(big_report.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200 and html.count('<article id="p-') == PAGE_SIZE
-    assert "1000 passages." in html and html.count('<li data-h="0"') == 20
+    assert "1000 passages." in html and html.count('<ul class="hl-index" hidden>') == 20
     with django_assert_max_num_queries(8):  # warm: fragments from the cache
         again = client.get(big_report.get_absolute_url())
     assert again.status_code == 200 and again.content.decode().count('<article id="p-') == PAGE_SIZE

@@ -135,7 +135,7 @@ def test_a_new_highlight_answers_with_its_list_item_in_fixed_queries(
     assert response["HX-Retarget"] == "#highlight-list" and response["HX-Reswap"] == "beforeend"
     assert html.count('<li class="highlight-item') == 1 and html.count('class="chip small"') == tags.count(",") + 1
     assert 'id="panel-tags"' not in html and 'id="panel-comments"' not in html
-    assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html and html.count('data-uuid="') == 3
+    assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html and html.count('data-u="') == 3
 
 
 def test_the_first_highlight_of_a_passage_answers_with_the_whole_section(client, annotator, reading_report):

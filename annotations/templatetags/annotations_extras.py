@@ -55,8 +55,8 @@ def short_id(index):
 @register.simple_tag
 def passage_text(passage):
     """The passage text with <mark>s for its highlights. Each run refers to the highlights covering
-    it by their short ids (the passage's highlight index, below, says once per highlight what
-    they are), so the page grows with the number of highlights, not with their overlap. No
+    it by their short ids (the passage's highlight index says once per highlight what they are;
+    overlapping runs get class hl2 or hl3), so the page grows with the number of highlights, not with their overlap. No
     whitespace may be added inside the element: annotate.js measures selections against
     passage.text character for character."""
     highlights = list(passage.highlights.all())
@@ -71,8 +71,8 @@ def passage_text(passage):
         color = colors[segment.highlights[0].pk]  # the innermost highlight's colour
         parts.append(
             format_html(
-                '<mark class="hl{}" data-h="{}"{}>{}</mark>',
-                f" hl{min(depth, 3)}" if depth > 1 else "",
+                '<mark{} data-h="{}"{}>{}</mark>',
+                format_html(' class="hl{}"', min(depth, 3)) if depth > 1 else "",
                 " ".join(ids[h.pk] for h in segment.highlights),
                 format_html(' style="--hl:{}"', color) if color else "",
                 segment.text,
@@ -85,15 +85,15 @@ def passage_text(passage):
 
 @register.simple_tag
 def highlight_index(passage):
-    """Once per highlight: its short id, uuid and tag names (the marks' tooltips, the panel link)."""
+    """Once per highlight, in short-id order (the n-th item is highlight n): its uuid and tag names
+    (the marks' tooltips, the panel link)."""
     items = [
         format_html(
-            '<li data-h="{}" data-uuid="{}">{}</li>',
-            short_id(index),
+            '<li data-u="{}">{}</li>',
             highlight.uuid,
             ", ".join(link.tag.name for link in sorted(highlight.tag_links.all(), key=lambda link: link.pk)),
         )
-        for index, highlight in enumerate(passage.highlights.all())
+        for highlight in passage.highlights.all()
     ]
     if not items:
         return ""

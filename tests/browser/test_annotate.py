@@ -99,11 +99,11 @@ def test_select_a_span_with_emoji_and_cjk_and_highlight_it(page, workspace, anno
     assert page.input_value("#highlight-form [name=end]") == str(end)
     page.fill("#hl-tags", "Geography")
     page.click("#highlight-form button[type=submit]")
-    page.wait_for_selector(f"#p-{passage.uuid} mark.hl")
+    page.wait_for_selector(f"#p-{passage.uuid} .passage-text mark")
     highlight = Highlight.objects.get(passage=passage)
     assert highlight.exact == passage.text[start:end] and "🚀" in highlight.exact
     page.reload()
-    marks = page.locator(f"#p-{passage.uuid} mark.hl")
+    marks = page.locator(f"#p-{passage.uuid} .passage-text mark")
     assert "".join(marks.all_text_contents()) == passage.text[start:end]
     # The marks take the colour of the highlight's first tag; the tooltip comes from the index.
     Tag.objects.filter(name="Geography").update(color="#b91c1c")

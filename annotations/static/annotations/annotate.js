@@ -153,10 +153,10 @@
     }
     var el = passageOf(t);
     if (el && t.closest(".open-panel")) { setCurrent(el.dataset.passage, false); return; } // htmx loads it
-    var mark = t.closest("mark.hl");
+    var mark = t.closest(".passage-text mark");
     if (mark && el && !window.getSelection().toString()) {
       setCurrent(el.dataset.passage, false);
-      openPanel(el.dataset.passage, indexEntry(mark, mark.dataset.h.split(" ")[0]).dataset.uuid);
+      openPanel(el.dataset.passage, indexEntry(mark, mark.dataset.h.split(" ")[0]).dataset.u);
       return;
     }
     if (el && !t.closest("a, button, input, textarea, select, summary") && !window.getSelection().toString()) {
@@ -179,13 +179,14 @@
 
   // A mark names the highlights covering it by short ids; the passage's highlight index says
   // once per highlight which one it is (uuid) and its tags.
+  // Short ids are base-36 positions in the index.
   function indexEntry(mark, id) {
-    return passageOf(mark).querySelector('.hl-index [data-h="' + id + '"]');
+    return passageOf(mark).querySelector(".hl-index").children[parseInt(id, 36)];
   }
 
   // Tooltips are filled in from the index when the pointer first reaches a mark.
   document.addEventListener("mouseover", function (event) {
-    var mark = event.target.closest && event.target.closest("mark.hl");
+    var mark = event.target.closest && event.target.closest(".passage-text mark");
     if (!mark || mark.title) return;
     var tags = mark.dataset.h.split(" ").map(function (id) { return indexEntry(mark, id).textContent; });
     tags = tags.filter(Boolean).join(", ");
