@@ -133,7 +133,7 @@ def render_highlight_added(request, passage, highlight, *, with_comments=False):
         also = ("comments",) if with_comments else ()
         return render_panel_part(request, passage, "highlights", selected_highlight=highlight, also=also)
     user, workspace = request.user, passage.report.workspace
-    highlight.can_change = True  # its author is the one asking
+    _marked([highlight], user, workspace, "created_by_id")
     prefetch_related_objects([highlight], Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag")))
     context = {
         "passage": passage,
