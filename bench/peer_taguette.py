@@ -158,9 +158,10 @@ def prepare_ours():
     report = demo.build_demo()
     user = get_user_model().objects.create_user("peer", password=PASSWORD)
     Membership.objects.create(workspace=report.workspace, user=user, role=Role.ANNOTATOR)
-    tags = [services.tag_get_or_create(name=f"peer theme {i:02}").name for i in range(TAG_COUNT)]
+    workspace = report.workspace
+    tags = [services.tag_get_or_create(workspace=workspace, name=f"peer theme {i:02}").name for i in range(TAG_COUNT)]
     for i, name in enumerate(tags):  # a curated codebook has colours, and highlights show them
-        Tag.objects.filter(name=name).update(color=PALETTE[i % len(PALETTE)])
+        Tag.objects.filter(workspace=workspace, name=name).update(color=PALETTE[i % len(PALETTE)])
     passages = [
         {"uuid": str(p.uuid), "text": p.text} for p in report.passages.order_by("order").only("uuid", "text")
     ]
@@ -178,7 +179,8 @@ def add_highlights_ours(plan_file):
     plan = json.loads(Path(plan_file).read_text())
     user = get_user_model().objects.get(username="peer")
     passages = {str(p.uuid): p for p in Passage.objects.filter(uuid__in={h["passage"] for h in plan["highlights"]})}
-    tags = {t.name: t for t in Tag.objects.filter(name__in=plan["tags"])}
+    workspace = next(iter(passages.values())).report.workspace
+    tags = {t.name: t for t in Tag.objects.filter(workspace=workspace, name__in=plan["tags"])}
     with transaction.atomic():
         highlights = Highlight.objects.bulk_create(
             Highlight(

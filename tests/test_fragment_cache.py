@@ -62,7 +62,7 @@ def test_tag_added_and_removed(reader, first, annotator):
 def test_tag_added_to_many_passages_at_once(reader, reading_report, first):
     second = reading_report.passages.get(order=2)
     fragment(reader, second)
-    tag = services.tag_get_or_create(name="Bulk")
+    tag = services.tag_get_or_create(workspace=reading_report.workspace, name="Bulk")
     assert services.passages_add_tag(passages=[first, second], tag=tag) == 2
     assert ">Bulk</a>" in fragment(reader, first) and ">Bulk</a>" in fragment(reader, second)
 
@@ -143,7 +143,7 @@ def test_admin_edits(reader, first, admin_client):
     tag = Tag.objects.get(name="Security")
     response = admin_client.post(
         reverse("admin:annotations_tag_change", args=[tag.pk]),
-        {"name": "Admin-renamed", "description": "", "color": "#15803d"},
+        {"workspace": tag.workspace_id, "name": "Admin-renamed", "description": "", "color": "#15803d"},
     )
     assert response.status_code == 302, response.content[:2000]
     after = fragment(reader, first)

@@ -64,7 +64,7 @@ def test_a_write_changes_the_etag(client, annotator, reading_report, first, page
 def test_the_codebook_is_part_of_the_reading_view_and_panel_etags(client, annotator, reading_report, first):
     client.force_login(annotator)
     etags = {name: client.get(url)["ETag"] for name, url in urls(reading_report, first).items()}
-    Tag.objects.create(name="Brand new code")
+    Tag.objects.create(workspace=reading_report.workspace, name="Brand new code")
     for name in ("reading view", "panel"):
         response = client.get(urls(reading_report, first)[name], HTTP_IF_NONE_MATCH=etags[name])
         assert response.status_code == 200 and b"Brand new code" in response.content
@@ -107,7 +107,7 @@ def test_a_tag_write_answers_with_the_tags_section_in_fixed_queries(
 ):
     for i in range(tags):
         services.passage_add_tag(passage=first, name=f"Existing {i}", user=annotator)
-    Tag.objects.create(name="Known")
+    known = Tag.objects.create(workspace=first.report.workspace, name="Known")
     client.force_login(annotator)
     with django_assert_max_num_queries(17):
         response = htmx_post(client, "passage-tag-add", first, {"name": "Known"})
@@ -117,7 +117,7 @@ def test_a_tag_write_answers_with_the_tags_section_in_fixed_queries(
     assert 'id="panel-comments"' not in html and 'id="panel-highlights"' not in html
     assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html
     with django_assert_max_num_queries(16):
-        response = htmx_post(client, "passage-tag-remove", first, {"tag": "known"})
+        response = htmx_post(client, "passage-tag-remove", first, {"tag": str(known.uuid)})
     assert response.status_code == 200 and ">Known</span>" not in response.content.decode()
 
 
@@ -126,7 +126,7 @@ def test_a_new_highlight_answers_with_its_list_item_in_fixed_queries(
     client, annotator, first, tags, django_assert_max_num_queries
 ):
     for name in ("Alpha", "Beta", "Gamma"):
-        Tag.objects.create(name=name)
+        Tag.objects.create(workspace=first.report.workspace, name=name)
     client.force_login(annotator)
     with django_assert_max_num_queries(17):  # the same for one tag or three
         response = htmx_post(client, "highlight-create", first, {"start": 0, "end": 7, "tags": tags})

@@ -17,7 +17,7 @@ from ..models import Comment, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..services import EditConflict, ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
 from .conditional import etag_for, not_modified, with_etag
 from .fragments import fresh_fragment
-from .scoping import get_highlight_of, get_passage_for_user, roles_context
+from .scoping import get_highlight_of, get_passage_for_user, roles_context, uuid_or_404
 
 
 def _marked(items, user, workspace, owner_attr):
@@ -28,8 +28,8 @@ def _marked(items, user, workspace, owner_attr):
     return items
 
 
-def _codebook():
-    return list(Tag.objects.only("name", "description"))
+def _codebook(workspace):
+    return list(Tag.objects.filter(workspace=workspace).only("name", "description"))
 
 
 def _workspace_sources(workspace):
@@ -41,7 +41,7 @@ def _tags_part(user, passage, codebook=None):
     links = passage.tag_links.select_related("tag", "added_by").order_by(Lower("tag__name"))
     return {
         "tag_links": _marked(links, user, workspace, "added_by_id"),
-        "codebook": _codebook() if codebook is None else codebook,
+        "codebook": _codebook(workspace) if codebook is None else codebook,
     }
 
 
@@ -199,8 +199,8 @@ def passage_panel(request, uuid):
         selected = get_highlight_of(passage, request.GET["highlight"])
     # Everything the panel shows is covered by the passage's stamp, except the workspace-wide
     # lists it offers (codebook, sources), which are read first and reused to render.
-    codebook, sources = _codebook(), _workspace_sources(passage.report.workspace)
     workspace = passage.report.workspace
+    codebook, sources = _codebook(workspace), _workspace_sources(workspace)
     etag = etag_for(
         request,
         (passage.uuid, passage.annotation_stamp, passage.version, passage.status),
@@ -235,9 +235,8 @@ def passage_tag_add(request, uuid):
 @require_POST
 def passage_tag_remove(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
-    link = get_object_or_404(
-        TaggedPassage.objects.select_related("tag"), content_object=passage, tag__slug=request.POST.get("tag")
-    )
+    tag_uuid = uuid_or_404(request.POST.get("tag"))
+    link = get_object_or_404(TaggedPassage.objects.select_related("tag"), content_object=passage, tag__uuid=tag_uuid)
     permissions_ok = permissions.can_change_item(request.user, passage.report.workspace, link.added_by_id)
     if not permissions_ok:
         return render_panel_part(request, passage, "tags", error="Only its author or a curator can remove this tag.")
