@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test check check-import bench load lint clean
+.PHONY: run test check check-import bench bench-peer load lint clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ check: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 	$(PY) bench/hostile.py
+
+# Side by side with Taguette (installed from PyPI into its own virtualenv under the temp folder).
+bench-peer: $(VENV)/.runtime
+	$(PY) bench/peer_taguette.py
 
 load: $(VENV)/.runtime
 	$(PY) bench/load.py

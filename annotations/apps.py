@@ -18,3 +18,7 @@ class AnnotationsConfig(AppConfig):
         from .exporting import tombstones
 
         tombstones.connect()
+
+        from . import signals
+
+        signals.connect()

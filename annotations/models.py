@@ -619,6 +619,11 @@ class PassageQuerySet(WorkspaceScopedQuerySet):
     def with_open_threads(self):
         return self.filter(Exists(Comment.objects.open_threads().filter(passage=OuterRef("pk"))))
 
+    def touch(self):
+        """Mark these passages' annotations as changed: their cached reading-view fragments and
+        ETags go stale. Every write that changes what a passage shows calls this (signals.py)."""
+        return self.update(annotation_stamp=F("annotation_stamp") + 1)
+
     def with_annotation_counts(self):
         """Counts of tags, comments, open threads and sources per passage, in the same query.
 
@@ -691,10 +696,13 @@ class Passage(ByUuidMixin, Stamped):
         help_text="Review status: open, in review, approved by a curator, or flagged for another look.",
     )
     version = models.PositiveIntegerField(default=1, help_text="Raised on every edit, to detect conflicting edits.")
+    # Raised (PassageQuerySet.touch) by every write to the passage, its tags, highlights,
+    # comments or source links: the key of its cached reading-view fragment and of ETags.
+    annotation_stamp = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     tags = tags_field(TaggedPassage)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "annotation_stamp"])
 
     workspace_path = "report__workspace"
     objects = PassageManager()

@@ -136,6 +136,7 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int
     )
     new = [TaggedPassage(content_object=p, tag=tag, added_by=user) for p in passages if p.pk not in have]
     TaggedPassage.objects.bulk_create(new, ignore_conflicts=True)
+    Passage.objects.filter(pk__in=[link.content_object.pk for link in new]).touch()  # bulk_create sends no signals
     return len(new)
 
 
@@ -160,10 +161,11 @@ def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
 
 
 def _link_once(model, **fields):
-    lookup = {"content_object": fields["content_object"], "tag": fields["tag"]}
+    if model.objects.filter(content_object=fields["content_object"], tag=fields["tag"]).exists():
+        return
     try:
         with transaction.atomic():
-            model.objects.get_or_create(**lookup, defaults=fields)
+            model.objects.create(**fields)
     except IntegrityError:  # the same link was created concurrently: one link is what we want
         pass
 
@@ -290,8 +292,12 @@ def highlight_create(
     )
     _full_clean(highlight)
     highlight.save()
-    for tag in tags_named(workspace=passage.report.workspace, names=tags):
-        _link_once(TaggedHighlight, content_object=highlight, tag=tag, added_by=user)
+    # A new highlight has no links yet: one insert for all of them (the highlight's own save has
+    # already raised the passage's stamp, in this same transaction).
+    TaggedHighlight.objects.bulk_create(
+        TaggedHighlight(content_object=highlight, tag=tag, added_by=user)
+        for tag in tags_named(workspace=passage.report.workspace, names=tags)
+    )
     if comment.strip():
         comment_create(passage=passage, author=user, body=comment, highlight=highlight)
     return highlight

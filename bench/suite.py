@@ -227,6 +227,48 @@ def reading_view():
     }
 
 
+def page_figures(client, url, params=None, rounds=10):
+    """Server time, SQL queries and size of one page, as a signed-in member sees it."""
+    response = client.get(url, params)
+    assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        client.get(url, params)
+        timings.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    return {"server_time": summary(timings), "sql_queries": len(queries), "response_bytes": len(response.content)}
+
+
+def report_pages():
+    """The 1,000-passage report's other pages, each with the query budget its test holds it to
+    (tests/test_query_budgets.py): the first chunk cold (fragments rendered) and warm (from the
+    cache), an unchanged reading view (304), the heat map, the codebook page and a search."""
+    from django.core.cache import cache
+
+    report = Report.objects.get(workspace__slug="reading")
+    client = Client()
+    client.force_login(member("reading"))
+    url = reverse("annotations:report-read", args=[report.uuid])
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        cold = client.get(url)
+        cold_ms = ms(time.perf_counter() - started)
+    etag = cold["ETag"]
+    started = time.perf_counter()
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    return {
+        "first_chunk_cold": {"server_ms": cold_ms, "sql_queries": len(queries), "response_bytes": len(cold.content)},
+        "first_chunk_warm": page_figures(client, url),
+        "first_chunk_unchanged_304": {"status": unchanged.status_code, "server_ms": ms(time.perf_counter() - started)},
+        "heat_map": page_figures(client, reverse("annotations:report-heatmap", args=[report.uuid])),
+        "codebook": page_figures(client, reverse("annotations:tag-list", args=[report.workspace.slug])),
+        "search": page_figures(client, reverse("annotations:search"), {"q": "security"}),
+    }
+
+
 def two_megabyte_report(path):
     """A plain-text report of about 2 MB: title, numbered headings, paragraphs, list items."""
     rng = random.Random(5)
@@ -343,6 +385,7 @@ def main():
             ("generate_corpus", generate),
             ("search_100k", bench_search),
             ("reading_view", reading_view),
+            ("report_pages_1000", report_pages),
             ("import_report", lambda: import_throughput(tmp)),
             ("fixtures_100k", lambda: fixtures(tmp, fresh_database_url)),
             ("gunicorn", gunicorn),

@@ -17,6 +17,8 @@ Environment variables:
     JOBS_REDIS_URL, JOBS_SQLITE_PATH, JOBS_WORKERS, JOBS_IMMEDIATE   background jobs (see below)
     FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
     ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
+    CACHE_URL (or REDIS_URL)  redis://host:6379/0 for the shared cache in production (default: local memory)
+    CACHE_KEY_PREFIX       prefix of this instance's cache keys (default: none)
 """
 
 import os
@@ -121,6 +123,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# --- Caches (issue 14): rendered reading-view fragments, keyed by per-passage annotation stamps ---
+# Local memory by default (make run, tests: nothing to start); production shares one Redis among
+# all app servers so a fragment is rendered once, whichever server is asked.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+    }
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

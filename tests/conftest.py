@@ -27,6 +27,8 @@ from annotations.models import (
 def _empty_cache():
     """Rate-limit counters and rendered fragments of one test must not leak into the next."""
     cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

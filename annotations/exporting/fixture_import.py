@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -189,6 +189,7 @@ def import_fixture(path, *, workspace=None, dry_run=False, apply_deletions=False
             importer.check_people()
             _refuse_tags_across_workspaces(importer.allowed_workspaces)
             importer.process_tombstones(tombstones, apply=apply_deletions)
+            importer.touch_passages()
             if origin:
                 origin.save()
             if dry_run:
@@ -225,6 +226,13 @@ class _Importer:
                 raise FixtureError(f"no workspace {target_slug!r} here to import into.")
             self.pk_of["annotations.workspace"][(target_slug,)] = self.target.pk
             self.allowed_workspaces.add(self.target.pk)
+
+    def touch_passages(self):
+        """Rows are written in bulk (no signals): the passages the file names, or whose reports it
+        names, get their annotation stamps raised here, so no cached fragment shows the old state."""
+        passages = set(self.passage_text) | set(self.pk_of["annotations.passage"].values())
+        reports = self.pk_of["annotations.report"].values()
+        Passage.objects.filter(Q(pk__in=passages) | Q(report_id__in=reports)).touch()
 
     # --- natural keys -------------------------------------------------------------------------
 

@@ -30,6 +30,9 @@ from annotations.models import (
 
 # Exported user fields: enough to name a person, nothing to log in with or to contact them.
 USER_FIELDS = ("username", "first_name", "last_name")
+# Fields that mean something only in this database (Passage.annotation_stamp keys its cached
+# fragments), so they are neither exported nor imported.
+LOCAL_ONLY_FIELDS = {"annotation_stamp"}
 UNUSABLE_PASSWORD = "!"
 
 
@@ -65,7 +68,11 @@ class Spec:
     def plain_fields(self):
         if self.is_user:
             return [self.model._meta.get_field(name) for name in USER_FIELDS]
-        return [f for f in self.model._meta.concrete_fields if not f.primary_key and not f.is_relation]
+        return [
+            f
+            for f in self.model._meta.concrete_fields
+            if not f.primary_key and not f.is_relation and f.name not in LOCAL_ONLY_FIELDS
+        ]
 
     @cached_property
     def foreign_keys(self):

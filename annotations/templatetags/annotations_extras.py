@@ -33,6 +33,24 @@ def chip_style(color):
     return f"background:{color};color:{'#111827' if luminance > 0.6 else '#ffffff'}"
 
 
+def highlight_color(highlight):
+    """A highlight takes the colour of its first tag (the first one added); None without tags."""
+    links = sorted(highlight.tag_links.all(), key=lambda link: link.pk)
+    color = links[0].tag.color if links else ""
+    return color if hex_color_validator.regex.match(color) else None
+
+
+def short_id(index):
+    """Highlights are numbered within their passage in base 36: "0" … "z", "10" …"""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        index, digit = divmod(index, 36)
+        text = digits[digit] + text
+        if not index:
+            return text
+
+
 @register.simple_tag
 def submission_token():
     """A fresh token for a create form: submitting the same form twice creates one record."""
@@ -41,28 +59,50 @@ def submission_token():
 
 @register.simple_tag
 def passage_text(passage):
-    """The passage text with <mark>s for its highlights. No whitespace may be added inside the
-    element: annotate.js measures selections against passage.text character for character."""
+    """The passage text with <mark>s for its highlights. Each run refers to the highlights covering
+    it by their short ids (the passage's highlight index says once per highlight what they are;
+    overlapping runs get class hl2 or hl3), so the page grows with the number of highlights, not with their overlap. No
+    whitespace may be added inside the element: annotate.js measures selections against
+    passage.text character for character."""
+    highlights = list(passage.highlights.all())
+    ids = {highlight.pk: short_id(index) for index, highlight in enumerate(highlights)}
+    colors = {highlight.pk: highlight_color(highlight) for highlight in highlights}
     parts = []
-    for segment in split_segments(passage.text, passage.highlights.all()):
+    for segment in split_segments(passage.text, highlights):
         if not segment.highlights:
             parts.append(conditional_escape(segment.text))
             continue
-        depth = min(len(segment.highlights), 3)
+        depth = len(segment.highlights)
+        color = colors[segment.highlights[0].pk]  # the innermost highlight's colour
         parts.append(
             format_html(
-                '<mark class="hl hl-depth-{}" data-highlights="{}" title="{}">{}</mark>',
-                depth,
-                " ".join(str(h.uuid) for h in segment.highlights),
-                "Highlight: " + ", ".join(t.tag.name for h in segment.highlights for t in h.tag_links.all())
-                if any(h.tag_links.all() for h in segment.highlights)
-                else "Highlight",
+                '<mark{} data-h="{}"{}>{}</mark>',
+                format_html(' class="hl{}"', min(depth, 3)) if depth > 1 else "",
+                " ".join(ids[h.pk] for h in segment.highlights),
+                format_html(' style="--hl:{}"', color) if color else "",
                 segment.text,
             )
         )
     return format_html(
         '<span class="passage-text" data-passage-text="{}">{}</span>', passage.uuid, mark_safe("".join(parts))
     )
+
+
+@register.simple_tag
+def highlight_index(passage):
+    """Once per highlight, in short-id order (the n-th item is highlight n): its uuid and tag names
+    (the marks' tooltips, the panel link)."""
+    items = [
+        format_html(
+            '<li data-u="{}">{}</li>',
+            highlight.uuid,
+            ", ".join(link.tag.name for link in sorted(highlight.tag_links.all(), key=lambda link: link.pk)),
+        )
+        for highlight in passage.highlights.all()
+    ]
+    if not items:
+        return ""
+    return format_html('<ul class="hl-index" hidden>{}</ul>', mark_safe("".join(items)))
 
 
 @register.simple_tag

@@ -6,7 +6,7 @@ from ..forms import HighlightForm
 from ..models import Highlight
 from ..ratelimit import rate_limited
 from ..services import ServiceError, highlight_create
-from .passages import error_text, render_panel
+from .passages import error_text, render_highlight_added, render_panel, render_panel_part
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
@@ -17,7 +17,7 @@ def highlight_create_view(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     form = HighlightForm(request.POST)
     if not form.is_valid():
-        return render_panel(request, passage, error="Select some text inside the passage first.")
+        return render_panel_part(request, passage, "highlights", error="Select some text inside the passage first.")
     data = form.cleaned_data
     try:
         highlight = highlight_create(
@@ -29,8 +29,8 @@ def highlight_create_view(request, uuid):
             comment=data["comment"],
         )
     except ServiceError as exc:
-        return render_panel(request, passage, error=error_text(exc))
-    return render_panel(request, passage, selected_highlight=highlight)
+        return render_panel_part(request, passage, "highlights", error=error_text(exc))
+    return render_highlight_added(request, passage, highlight, with_comments=bool(data["comment"].strip()))
 
 
 @login_required

@@ -11,7 +11,8 @@ from .. import jobs, permissions, services
 from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized, refuse_unsupported
 from ..models import Job, Passage, Report, Tag, TaggedPassage
-from ..reading import note_finder
+from .conditional import etag_for, not_modified, with_etag
+from .fragments import passage_fragments
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
@@ -139,12 +140,14 @@ def _reading_context(request, report, filters, offset):
     # An offset past the end (typed, or left over from a longer filter) shows the last page.
     offset = min(offset, max(0, total - 1) // PAGE_SIZE * PAGE_SIZE)
 
-    page = list(matching.for_reading()[offset : offset + PAGE_SIZE])
-    find_notes = note_finder(
-        Passage.objects.filter(report=report, kind=Passage.Kind.NOTE).only("uuid", "order", "label", "text")
+    # Only what the chunk needs around the passages' fragments; the stamps are read before any
+    # fragment is rendered, so a fragment is never cached under a newer stamp than its content.
+    page = list(
+        matching.select_related("section")
+        .only("uuid", "order", "annotation_stamp", "section__order", "section__title", "section__level")
+        .order_by("order")[offset : offset + PAGE_SIZE]
     )
     for passage in page:
-        passage.note_refs = find_notes(passage)
         passage.starts_section = passage.section_id is not None and first_order.get(passage.section_id) == passage.order
     next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
     return {
@@ -158,6 +161,27 @@ def _reading_context(request, report, filters, offset):
         "next_offset": next_offset,
         **roles_context(request.user, report.workspace),
     }
+
+
+def _page_state(context):
+    """What the passage list shows, for the ETag: the passages' stamps, headings and the paging."""
+    return (
+        [(p.uuid, p.annotation_stamp, p.starts_section, _heading(p.section)) for p in context["passages"]],
+        context["total"],
+        context["next_offset"],
+        context["can_annotate"],
+        context["can_curate"],
+    )
+
+
+def _heading(section):
+    return section and (section.order, section.title, section.level)
+
+
+def _attach_fragments(context):
+    fragments = passage_fragments(context["passages"], report=context["report"], can_annotate=context["can_annotate"])
+    for passage in context["passages"]:
+        passage.fragment = fragments[passage.pk]
 
 
 def _page_holding(report, filters, passage_uuid):
@@ -200,12 +224,24 @@ def report_read(request, uuid):
         section_count=len(sections),
         outline_earlier=outline_earlier,
         outline_later=outline_later,
-        codebook=Tag.objects.filter(workspace=report.workspace).only("name", "description"),
-        members=permissions.workspace_members(request.user, report.workspace),
+        codebook=list(Tag.objects.filter(workspace=report.workspace).only("name", "description")),
+        members=list(permissions.workspace_members(request.user, report.workspace)),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
         metadata_form=ReportMetadataForm(instance=report) if context["can_curate"] else None,
     )
-    return render(request, "annotations/report_read.html", context)
+    etag = etag_for(
+        request,
+        (report.uuid, report.title, report.authors, report.publisher, report.published_on, report.updated_at),
+        (report.workspace.slug, report.workspace.name),
+        [(s.pk, s.order, s.title, s.level, s.match_count, s.tagged_count, s.page_offset) for s in sections],
+        _page_state(context),
+        [(tag.name, tag.description) for tag in context["codebook"]],
+        [member.username for member in context["members"]],
+    )
+    if unchanged := not_modified(request, etag):
+        return unchanged
+    _attach_fragments(context)
+    return with_etag(render(request, "annotations/report_read.html", context), etag)
 
 
 @login_required
@@ -229,4 +265,8 @@ def report_passages(request, uuid):
     """The next chunk of a long report's passages (htmx: appended when the end comes into view)."""
     report = get_report_for_user(request, uuid)
     context = _reading_context(request, report, PassageFilterForm(request.GET), _offset(request))
-    return render(request, "annotations/partials/_passage_chunk.html", context)
+    etag = etag_for(request, _page_state(context))
+    if unchanged := not_modified(request, etag):
+        return unchanged
+    _attach_fragments(context)
+    return with_etag(render(request, "annotations/partials/_passage_chunk.html", context), etag)

@@ -99,12 +99,19 @@ def test_select_a_span_with_emoji_and_cjk_and_highlight_it(page, workspace, anno
     assert page.input_value("#highlight-form [name=end]") == str(end)
     page.fill("#hl-tags", "Geography")
     page.click("#highlight-form button[type=submit]")
-    page.wait_for_selector(f"#p-{passage.uuid} mark.hl")
+    page.wait_for_selector(f"#p-{passage.uuid} .passage-text mark")
     highlight = Highlight.objects.get(passage=passage)
     assert highlight.exact == passage.text[start:end] and "🚀" in highlight.exact
     page.reload()
-    marks = page.locator(f"#p-{passage.uuid} mark.hl")
+    marks = page.locator(f"#p-{passage.uuid} .passage-text mark")
     assert "".join(marks.all_text_contents()) == passage.text[start:end]
+    # The marks take the colour of the highlight's first tag; the tooltip comes from the index.
+    Tag.objects.filter(name="Geography").update(color="#b91c1c")
+    Passage.objects.filter(pk=passage.pk).touch()
+    page.reload()
+    assert "rgb(185, 28, 28)" in marks.first.evaluate("m => getComputedStyle(m).boxShadow")
+    marks.first.hover()
+    assert marks.first.get_attribute("title") == "Highlight: Geography"
     marks.first.click()
     page.wait_for_selector(f"#hl-{highlight.uuid}.selected")
 
@@ -118,8 +125,12 @@ def test_overlapping_highlight_over_an_existing_mark(page, workspace, annotator)
     page.keyboard.press("h")
     page.wait_for_selector("#highlight-form:not([hidden])")
     page.click("#highlight-form button[type=submit]")
-    page.wait_for_selector("mark.hl-depth-3")
+    page.wait_for_selector("mark.hl3")
     assert Highlight.objects.filter(passage=passage, start=25, end=45).exists()
+    # The new highlight was appended to the panel's list, alone selected; the form is put away.
+    assert page.locator("#highlight-list .highlight-item").count() == 3
+    assert page.locator(".highlight-item.selected q").text_content() == passage.text[25:45]
+    assert page.locator("#highlight-form").is_hidden()
 
 
 def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_report):

@@ -153,10 +153,10 @@
     }
     var el = passageOf(t);
     if (el && t.closest(".open-panel")) { setCurrent(el.dataset.passage, false); return; } // htmx loads it
-    var mark = t.closest("mark.hl");
+    var mark = t.closest(".passage-text mark");
     if (mark && el && !window.getSelection().toString()) {
       setCurrent(el.dataset.passage, false);
-      openPanel(el.dataset.passage, mark.dataset.highlights.split(" ")[0]);
+      openPanel(el.dataset.passage, indexEntry(mark, mark.dataset.h.split(" ")[0]).dataset.u);
       return;
     }
     if (el && !t.closest("a, button, input, textarea, select, summary") && !window.getSelection().toString()) {
@@ -176,6 +176,22 @@
       window.location.replace(window.location.pathname + "?" + params.toString() + window.location.hash);
     }
   }
+
+  // A mark names the highlights covering it by short ids; the passage's highlight index says
+  // once per highlight which one it is (uuid) and its tags.
+  // Short ids are base-36 positions in the index.
+  function indexEntry(mark, id) {
+    return passageOf(mark).querySelector(".hl-index").children[parseInt(id, 36)];
+  }
+
+  // Tooltips are filled in from the index when the pointer first reaches a mark.
+  document.addEventListener("mouseover", function (event) {
+    var mark = event.target.closest && event.target.closest(".passage-text mark");
+    if (!mark || mark.title) return;
+    var tags = mark.dataset.h.split(" ").map(function (id) { return indexEntry(mark, id).textContent; });
+    tags = tags.filter(Boolean).join(", ");
+    mark.title = tags ? "Highlight: " + tags : "Highlight";
+  });
 
   document.addEventListener("mouseup", function () { window.setTimeout(showToolbar, 0); });
   document.addEventListener("selectionchange", function () {
@@ -238,8 +254,19 @@
       article(current).setAttribute("aria-current", "true");
     }
     fillHighlightForm();
-    var selected = panel() && panel().querySelector(".highlight-item.selected");
-    if (selected) selected.scrollIntoView({ block: "nearest" });
+    // A new highlight is appended to the list already there: it alone stays selected.
+    var selected = panel() ? panel().querySelectorAll(".highlight-item.selected") : [];
+    for (var i = 0; i < selected.length - 1; i++) selected[i].classList.remove("selected");
+    if (selected.length) selected[selected.length - 1].scrollIntoView({ block: "nearest" });
+  });
+
+  // After a highlight is saved, its form is cleared and hidden for the next selection.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.id === "highlight-form" && event.detail.successful && document.body.contains(form)) {
+      form.reset();
+      form.hidden = true;
+    }
   });
 
   // A 409 is an edit conflict: the server refused the write and sent the current state with the
