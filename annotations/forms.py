@@ -138,3 +138,19 @@ class SourceLinkForm(forms.Form):
 class ReportUploadForm(forms.Form):
     file = forms.FileField(label="Report file (.txt, .md, .html, .pdf)")
     title = forms.CharField(required=False, max_length=500, label="Title (optional)")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name", help_text="What the token is for.")
+    read_only = forms.BooleanField(required=False, label="Read-only")
+    workspace = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="slug",
+        label="Only this workspace",
+        empty_label="All my workspaces",
+    )
+
+    def __init__(self, *args, workspaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].queryset = workspaces

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import comments, highlights, home, insights, members, passages, reports, search, sources, tags
+from .views import comments, highlights, home, insights, members, passages, reports, search, sources, tags, tokens
 
 app_name = "annotations"
 
@@ -34,4 +34,6 @@ urlpatterns = [
     path("h/<uuid:uuid>/delete/", highlights.highlight_delete, name="highlight-delete"),
     path("l/<uuid:uuid>/delete/", sources.source_link_delete, name="sourcelink-delete"),
     path("search/", search.search_page, name="search"),
+    path("account/tokens/", tokens.token_list, name="token-list"),
+    path("account/tokens/<uuid:uuid>/revoke/", tokens.token_revoke, name="token-revoke"),
 ]

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import PassageFilterForm, ReportUploadForm
-from ..importing import ReportImportError, refuse_oversized
-from ..importing.load import import_report_file
+from ..importing import ReportImportError
 from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
 from ..reading import note_finder
+from ..services import report_import_upload
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
@@ -92,13 +91,8 @@ def report_upload(request, slug):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
-            result = import_report_file(
-                upload.read(),
-                filename=upload.name,
-                workspace=workspace,
-                title=form.cleaned_data["title"] or None,
-                imported_by=request.user,
+            result = report_import_upload(
+                workspace=workspace, upload=upload, title=form.cleaned_data["title"], user=request.user
             )
         except ReportImportError as exc:
             form.add_error("file", f"{upload.name}: {exc}")

@@ -1,0 +1,6 @@
+def container(request, uuid):
+    raise NotImplementedError
+
+
+def annotation(request, uuid, annotation):
+    raise NotImplementedError
