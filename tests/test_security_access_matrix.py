@@ -32,7 +32,7 @@ ROLES = ("anon", "viewer", "annotator", "curator", "outsider", "staff", "staff_o
 # staff_outsider  staff curator of another workspace: the admin opens, but not onto our records
 
 # Outcomes. A status code, or a redirect whose target matters.
-OK, HIDDEN, DENIED, NOT_ALLOWED = 200, 404, 403, 405
+OK, CREATED, HIDDEN, DENIED, NOT_ALLOWED = 200, 201, 404, 403, 405
 LOGIN = "login"  # 302 to the login page, with ?next=
 ADMIN_LOGIN = "admin-login"  # 302 to the admin's login page
 ADMIN_INDEX = "admin-index"  # 302 to the admin's index: "does not exist" (a foreign record), or already in
@@ -66,7 +66,7 @@ def row(target, method, args, *outcomes):
 
 
 GET, POST = "GET", "POST"
-H, D, N = HIDDEN, DENIED, NOT_ALLOWED
+H, D, N, C = HIDDEN, DENIED, NOT_ALLOWED, CREATED
 O = OK  # noqa: E741 (a column of one-letter outcomes reads as a table)
 L, AL, AI, M = LOGIN, ADMIN_LOGIN, ADMIN_INDEX, MOVED
 
@@ -118,6 +118,11 @@ APP_ROWS = [
     row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       D,    D),
     row("annotations:sourcelink-delete",     GET,  "link",      L,   N,     N,    N,      N,       N,    N),
     row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       D,    D),
+    # Personal API tokens: everyone manages their own (revoking another's token is a 404).
+    row("annotations:token-list",            GET,  "",          L,   O,     O,    O,      O,       O,    O),
+    row("annotations:token-list",            POST, "",          L,   C,     C,    C,      C,       C,    C),
+    row("annotations:token-revoke",          GET,  "token",     L,   N,     N,    N,      N,       N,    N),
+    row("annotations:token-revoke",          POST, "token",     L,   M,     H,    H,      H,       H,    H),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
 ]
@@ -251,8 +256,10 @@ def url_patterns(patterns=None, prefix="", namespace=""):
 
 
 def test_every_url_pattern_has_a_matrix_row():
+    from .test_api_access_matrix import API_ROWS  # the API's operations, with tokens for every role
+
     keys = {key for key, _ in url_patterns()}
-    covered = {r.target for r in MATRIX if r.method == GET}
+    covered = {r.target for r in MATRIX if r.method == GET} | {r.target for r in API_ROWS}
     assert keys - covered == set(), "add these URL patterns to the access matrix"
     assert covered - keys == set(), "these matrix rows name URL patterns that no longer exist"
 
@@ -307,6 +314,7 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
         "comment": comment,
         "source": source,
         "link": link,
+        "token": services.api_token_create(user=viewer, name="Vera's script")[0],
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(
@@ -368,6 +376,7 @@ def post_data(r, records):
         "comment-reply": {"body": "A reply"},
         "comment-edit": {"body": "Edited"},
         "comment-resolve": {"resolved": "1"},
+        "token-list": {"name": "A script"},
     }.get(name, {})
     if r.target.endswith("_delete"):
         data = {"post": "yes"}
@@ -391,7 +400,7 @@ def secrets_hidden_from(role, r, expected):
     """Outsiders never see the workspace's text, and nobody sees it in a refusal. Staff read every
     workspace in the browser by design (the site's menu names them all, on the admin's password
     pages too), but the admin shows them only the records they curate."""
-    if role in ("anon", "outsider") or expected not in (OK, MOVED):
+    if role in ("anon", "outsider") or expected not in (OK, CREATED, MOVED):
         return SECRETS
     if r.target.startswith("admin") and role in ("staff", "staff_outsider"):
         return {key: text for key, text in SECRETS.items() if key != "workspace"}
