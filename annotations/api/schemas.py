@@ -139,7 +139,7 @@ class TagOut(Schema):
 
 class TagMergeIn(Schema):
     survivor: str = Field(description="The name of the tag that stays.")
-    merged: list[str] = Field(description="Names of the tags folded into it and deleted.")
+    merged: list[str] = Field(min_length=1, max_length=50, description="Names of the tags folded into it and deleted.")
 
 
 class TagMergeOut(Schema):

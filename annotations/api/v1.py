@@ -284,9 +284,7 @@ def tag_merge(request, slug: str, data: s.TagMergeIn):
     """Curators fold tags into one: every tagging moves to the survivor, the others are deleted."""
     _workspace(request, slug, permissions.can_curate)
     survivor = get_object_or_404(Tag, name__iexact=data.survivor)
-    merged = list(Tag.objects.filter(name__in=data.merged))
-    if len(merged) != len(set(name.lower() for name in data.merged)):
-        raise Http404
+    merged = [get_object_or_404(Tag, name__iexact=name) for name in data.merged]
     count = services.tags_merge(survivor=survivor, merged=merged)
     survivor.refresh_from_db()
     return {"merged": count, "survivor": survivor}
