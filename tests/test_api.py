@@ -25,6 +25,11 @@ def fresh_rate_limits():
     cache.clear()  # the rate limit counts in the cache
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def auth(user, **options):
     return {"Authorization": f"Bearer {services.api_token_create(user=user, name='test', **options)[1]}"}
 

@@ -22,6 +22,7 @@ from . import test_security_access_matrix as browser_matrix
 
 SECRETS = browser_matrix.SECRETS
 records = browser_matrix.records  # the browser matrix's records, as a fixture here too
+fast_password_hashing = browser_matrix.fast_password_hashing  # autouse here too
 
 ROLES = ("anon", "viewer", "annotator", "curator", "outsider", "read_only", "other_workspace")
 OK, CREATED, GONE, UNAUTHORIZED, DENIED, HIDDEN = 200, 201, 204, 401, 403, 404

@@ -16,6 +16,11 @@ W3C_CHECK = ROOT.parent / "shared" / "checks" / "check_web_annotation.py"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def bearer(user, **options):
     _token, secret = services.api_token_create(user=user, name="test", **options)
     return {"Authorization": f"Bearer {secret}"}
