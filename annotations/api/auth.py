@@ -60,7 +60,7 @@ class PerTokenThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request):
         token = getattr(request, "api_token", None)
-        ident = f"token-{token.pk}" if token is not None else f"user-{request.user.pk}"
+        ident = f"token-{token.uuid}" if token is not None else f"user-{request.user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
