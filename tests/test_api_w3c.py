@@ -233,3 +233,25 @@ def test_the_browser_session_needs_its_csrf_token_to_post(reading_report, annota
     accepted = browser.post(url(reading_report), json.dumps(body), content_type="application/ld+json",
                             headers={"X-CSRFToken": token})  # fmt: skip
     assert accepted.status_code == 201, accepted.content
+
+
+def test_the_container_query_budget_does_not_grow_with_annotations(client, workspace, annotator,
+                                                                   django_assert_max_num_queries):  # fmt: skip
+    from tests.conftest import make_annotated_report
+
+    report = make_annotated_report(workspace, annotator, passages=5)
+    headers = bearer(annotator)
+    client.get(url(report), headers=headers)  # the token's first use records its last-used time
+
+    def fetch():
+        with django_assert_max_num_queries(20) as queries:
+            response = client.get(url(report), headers=headers)
+        assert response.status_code == 200 and "Overlapping *span*" in response.content.decode()
+        return len(queries), response.json()["total"]
+
+    few, total = fetch()
+    for passage in report.passages.all():
+        services.passage_add_tag(passage=passage, name="More", user=annotator)
+        services.highlight_create(passage=passage, start=0, end=4, user=annotator, tags=["Span"], comment="Hm")
+    many, bigger_total = fetch()
+    assert many == few and bigger_total > total + 10
