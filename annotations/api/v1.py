@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
@@ -475,16 +474,15 @@ def source_link_create(request, uuid: UUID, data: s.SourceLinkIn):
     passage = _passage(request, uuid, permissions.can_annotate)
     source = get_object_or_404(Source, workspace=passage.report.workspace, uuid=data.source)
     highlight = get_object_or_404(Highlight, passage=passage, uuid=data.highlight) if data.highlight else None
-    with transaction.atomic():
-        link, created = services.source_link_create(
-            passage=passage,
-            source=source,
-            relation=data.relation,
-            footnote=data.footnote,
-            note=data.note,
-            highlight=highlight,
-            user=request.user,
-        )
+    link, created = services.source_link_create(
+        passage=passage,
+        source=source,
+        relation=data.relation,
+        footnote=data.footnote,
+        note=data.note,
+        highlight=highlight,
+        user=request.user,
+    )
     return Status(201 if created else 200, _links_out(SourceLink.objects.filter(pk=link.pk)).get())
 
 
