@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test check bench bench-api load lint clean openapi
+.PHONY: run test check check-import bench bench-api load lint clean openapi
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,6 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+check-import: $(VENV)/.dev
+	$(PY) tests/corpus/scoring.py

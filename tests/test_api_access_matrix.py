@@ -82,7 +82,7 @@ API_ROWS = [
     row("api:comment_detail",         GET,    "comment",     "",          U,   O,     O,    O,      H,       O,  H),
     row("api:comment_update",         PATCH,  "comment",     "edit",      U,   D,     D,    O,      H,       D,  H),
     row("api:comment_delete",         DELETE, "comment",     "",          U,   D,     D,    G,      H,       D,  H),
-    row("api:comment_resolve",        POST,   "comment",     "resolve",   U,   D,     O,    O,      H,       D,  H),
+    row("api:comment_resolve",        POST,   "comment",     "resolve",   U,   D,     D,    O,      H,       D,  H),
     row("api:source_list",            GET,    "workspace",   "",          U,   O,     O,    O,      H,       O,  H),
     row("api:source_create",          POST,   "workspace",   "source",    U,   D,     C,    C,      H,       D,  H),
     row("api:source_detail",          GET,    "source",      "",          U,   O,     O,    O,      H,       O,  H),
@@ -105,7 +105,7 @@ def api_records(records):
     curator, other = users["curator"], users["outsider"].memberships.get().workspace
     Membership.objects.create(workspace=other, user=curator, role=Role.VIEWER)
     services.highlight_add_tag(highlight=records["highlight"], name="Security", user=curator)
-    services.tag_get_or_create(name="Energy")
+    services.tag_get_or_create(workspace=records["workspace"], name="Energy")
     tokens = {role: services.api_token_create(user=users[role], name=role)[1] for role in ROLES[1:5]}
     tokens["read_only"] = services.api_token_create(user=curator, name="ro", read_only=True)[1]
     tokens["other_workspace"] = services.api_token_create(user=curator, name="other", workspace=other)[1]
@@ -118,7 +118,7 @@ def url_of(r, data):
     parts = {
         "workspace": [data["workspace"].slug],
         "member": [data["workspace"].slug, "vera"],
-        "passage+tag": [data["passage"].uuid, "Security"],
+        "passage+tag": [data["passage"].uuid, data["tag"].name],
         "highlight+tag": [data["highlight"].uuid, "Security"],
         "report+comment": [data["report"].uuid, data["comment"].uuid],
     }

@@ -285,16 +285,17 @@ def passage_update(request, uuid: UUID, data: s.PassageStatusIn):
 @api.get("/workspaces/{slug}/tags/", response=ok(list[s.TagOut]), tags=["codebook"])
 def tag_list(request, slug: str):
     """The workspace's codebook."""
-    _workspace(request, slug)
-    return Tag.objects.all()
+    workspace = _workspace(request, slug)
+    return Tag.objects.filter(workspace=workspace)
 
 
 @api.post("/workspaces/{slug}/tags/merge/", response=ok(s.TagMergeOut), tags=["codebook"])
 def tag_merge(request, slug: str, data: s.TagMergeIn):
     """Curators fold tags into one: every tagging moves to the survivor, the others are deleted."""
-    _workspace(request, slug, permissions.can_curate)
-    survivor = get_object_or_404(Tag, name__iexact=data.survivor)
-    merged = [get_object_or_404(Tag, name__iexact=name) for name in data.merged]
+    workspace = _workspace(request, slug, permissions.can_curate)
+    codebook = Tag.objects.filter(workspace=workspace)
+    survivor = get_object_or_404(codebook, name__iexact=data.survivor)
+    merged = [get_object_or_404(codebook, name__iexact=name) for name in data.merged]
     count = services.tags_merge(survivor=survivor, merged=merged)
     survivor.refresh_from_db()
     return {"merged": count, "survivor": survivor}
@@ -420,10 +421,12 @@ def comment_update(request, uuid: UUID, data: s.CommentEditIn):
 
 @api.post("/comments/{uuid}/resolve/", response=ok(s.CommentOut), tags=["comments"])
 def comment_resolve(request, uuid: UUID, data: s.ResolveIn):
-    """Resolve or reopen the comment's thread; answers with the thread's first comment."""
+    """The thread's author or a curator resolves or reopens the comment's thread; answers with the
+    thread's first comment."""
     comment = _item(request, Comment, uuid)
-    require(permissions.can_annotate, request.user, comment.passage.report.workspace)
-    root = services.comment_set_resolved(comment=comment, resolved=data.resolved)
+    thread = comment.parent or comment
+    _may_change(request, comment, thread.author_id)
+    root = services.comment_set_resolved(comment=thread, resolved=data.resolved)
     return _comments_out(Comment.objects.filter(pk=root.pk)).get()
 
 

@@ -13,12 +13,14 @@ from simple_history.utils import bulk_create_with_history
 
 from ..models import Passage, Report, Section, Workspace
 from . import ParsedReport, ReportImportError, parse_report, refuse_oversized
-from .structure import is_notes_heading
+from .structure import ReportMetadata, is_notes_heading
 
 # progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
 Progress = Callable[[str, int, int], None]
 
 BATCH_SIZE = 500
+# Report fields filled from what the file says about the report (or given by the caller).
+METADATA_FIELDS = ("authors", "publisher", "published_on", "report_number", "source_url")
 
 
 @dataclass
@@ -39,6 +41,7 @@ def import_report_file(
     workspace: Workspace,
     filename: str | None = None,
     title: str | None = None,
+    metadata: dict | None = None,
     imported_by=None,
     force_new_version: bool = False,
     progress: Progress | None = None,
@@ -47,7 +50,8 @@ def import_report_file(
 
     Re-importing a file whose content is already in the workspace returns the existing report
     with `created=False`, unless `force_new_version`. Raises ReportImportError with a one-line
-    reason; then nothing has been written.
+    reason; then nothing has been written. `title` and `metadata` (authors, publisher,
+    published_on, report_number, source_url) override what the file says.
     """
     started = time.perf_counter()
     data, filename = _read(source, filename)
@@ -77,6 +81,7 @@ def import_report_file(
             original_filename=Path(filename).name[:300],
             content_sha256=digest,
             imported_by=imported_by,
+            **_metadata_fields(parsed.metadata, metadata or {}),
         )
         report._history_user = imported_by  # simple-history's way to name the user outside a request
         report.save()
@@ -84,6 +89,16 @@ def import_report_file(
     result.warnings = parsed.warnings
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _metadata_fields(found: ReportMetadata, overrides: dict) -> dict:
+    """The report's bibliographic fields: what the caller gave, else what the file says, cut to fit."""
+    fields = {name: overrides.get(name) or getattr(found, name) for name in METADATA_FIELDS}
+    for name in ("authors", "publisher", "report_number"):
+        fields[name] = fields[name][: Report._meta.get_field(name).max_length]
+    if len(fields["source_url"]) > Report._meta.get_field("source_url").max_length:
+        fields["source_url"] = ""  # a cut address leads nowhere
+    return fields
 
 
 def _read(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:

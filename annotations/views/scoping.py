@@ -8,16 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .. import permissions
-from ..models import Comment, Highlight, Passage, Report, Source, Workspace
-
-# The path from each scoped model to its workspace, for tokens limited to one workspace.
-WORKSPACE_OF = {
-    Workspace: "pk",
-    Report: "workspace",
-    Passage: "report__workspace",
-    Comment: "passage__report__workspace",
-    Source: "workspace",
-}
+from ..models import Highlight, Passage, Report, Workspace
 
 
 def visible(request, model):
@@ -26,7 +17,7 @@ def visible(request, model):
     records = model.objects.visible_to(request.user)
     token = getattr(request, "api_token", None)
     if token is not None and token.workspace_id is not None:
-        records = records.filter(**{WORKSPACE_OF[model]: token.workspace_id})
+        records = records.in_workspaces([token.workspace_id])
     return records
 
 
@@ -68,12 +59,17 @@ def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
     return item
 
 
+def uuid_or_404(value):
+    """A uuid from a request parameter; a malformed one is a 404, like an unknown one."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such record.") from None
+
+
 def get_highlight_of(passage, value):
     """The passage's highlight with uuid `value` (a request parameter): 404 if malformed or foreign."""
-    try:
-        return get_object_or_404(Highlight, passage=passage, uuid=uuid.UUID(str(value)))
-    except ValueError:
-        raise Http404("No such highlight.") from None
+    return get_object_or_404(Highlight, passage=passage, uuid=uuid_or_404(value))
 
 
 def roles_context(user, workspace):

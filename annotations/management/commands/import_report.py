@@ -1,15 +1,33 @@
+import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
 from annotations.importing import ReportImportError
-from annotations.importing.load import import_report_file
-from annotations.models import Workspace
+from annotations.importing.load import METADATA_FIELDS, import_report_file
+from annotations.models import Workspace, http_url_validator
 
 DEFAULT_WORKSPACE = "default"
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _http_url(value):
+    try:
+        http_url_validator(value)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(f"not an http(s) address: {value!r}") from None
+    return value
 
 
 class Command(BaseCommand):
@@ -21,6 +39,13 @@ class Command(BaseCommand):
             "--workspace", help=f"slug of the workspace (default: '{DEFAULT_WORKSPACE}', created when missing)"
         )
         parser.add_argument("--title", help="the report's title (default: taken from the file)")
+        parser.add_argument("--authors", help="authors, '; ' between names (default: read from the file)")
+        parser.add_argument("--publisher", help="publisher or report series (default: read from the file)")
+        parser.add_argument(
+            "--published-on", type=_date, help="publication date, YYYY-MM-DD (default: read from the file)"
+        )
+        parser.add_argument("--report-number", help="the publisher's report number (default: read from the file)")
+        parser.add_argument("--source-url", type=_http_url, help="where the report was published (http or https)")
         parser.add_argument(
             "--force-new-version",
             action="store_true",
@@ -28,13 +53,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, workspace, title, force_new_version, **options):
+        metadata = {name: options[name] for name in METADATA_FIELDS if options.get(name)}
         bars = _ProgressBars()
         try:
             # One transaction with the import: a failed import does not leave a new default workspace.
             with transaction.atomic():
                 target = self._workspace(workspace)
                 result = import_report_file(
-                    Path(path), workspace=target, title=title, force_new_version=force_new_version, progress=bars
+                    Path(path),
+                    workspace=target,
+                    title=title,
+                    metadata=metadata,
+                    force_new_version=force_new_version,
+                    progress=bars,
                 )
         except ReportImportError as error:
             raise CommandError(f"cannot import {path}: {error}") from None
