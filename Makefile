@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test check check-import bench bench-peer load lint clean
+.PHONY: run test check check-import bench bench-peer bench-api load lint clean openapi
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,17 @@ bench: $(VENV)/.dev
 bench-peer: $(VENV)/.runtime
 	$(PY) bench/peer_taguette.py
 
+bench-api: $(VENV)/.dev
+	$(PY) bench/api.py
+
 load: $(VENV)/.runtime
 	$(PY) bench/load.py
+
+# The published OpenAPI schema of the REST API (tests/test_api_docs.py keeps it current).
+openapi: $(VENV)/.dev
+	$(PY) manage.py export_openapi_schema --api annotations.api.v1.api \
+		| $(PY) -c "import json, sys, yaml; yaml.safe_dump(json.load(sys.stdin), sys.stdout, sort_keys=False, allow_unicode=True)" \
+		> docs/openapi.yaml
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -156,3 +156,19 @@ class ReportMetadataForm(forms.ModelForm):
         fields = REPORT_METADATA_FIELDS
         widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
         labels = {"published_on": "Published on", "report_number": "Report number"}
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Name", help_text="What the token is for.")
+    read_only = forms.BooleanField(required=False, label="Read-only")
+    workspace = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="slug",
+        label="Only this workspace",
+        empty_label="All my workspaces",
+    )
+
+    def __init__(self, *args, workspaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].queryset = workspaces

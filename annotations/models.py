@@ -4,6 +4,7 @@ User-facing records carry a `uuid`; URLs, exports and fixtures identify records 
 the integer primary key. Reusable filters live on the QuerySet classes below.
 """
 
+import hashlib
 import re
 import uuid as uuid_lib
 from urllib.parse import urlsplit, urlunsplit
@@ -1055,3 +1056,50 @@ class Tombstone(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.key} deleted {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+# --- Personal API tokens --------------------------------------------------------------------
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API. Only a SHA-256 digest of the secret is stored: the
+    secret is 256 random bits, so a fast digest cannot be brute-forced, and each request needs
+    one indexed lookup rather than a slow password hash."""
+
+    PREFIX = "awb_"
+
+    uuid = uuid_field()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “R analysis script”.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hint = models.CharField(max_length=12, editable=False, help_text="The first characters, to recognise it.")
+    read_only = models.BooleanField(default=False, help_text="A read-only token cannot change anything.")
+    workspace = models.ForeignKey(
+        Workspace,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Limits the token to one workspace; empty means every workspace of the user.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.key_hint}…)"
+
+    @staticmethod
+    def digest(secret):
+        return hashlib.sha256(secret.encode()).hexdigest()

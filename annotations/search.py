@@ -302,6 +302,15 @@ class Results:
         return any(self.capped.values())
 
 
+def passages_matching(passages, query):
+    """`passages` narrowed to those whose text matches `query` (websearch syntax, as in search()),
+    unranked: for lists with their own order, such as the API's."""
+    groups = parse_query(query or "")
+    if not groups:
+        return passages.none()
+    return _backend(groups).matching(passages, "text")
+
+
 def _passage_conditions(prefix, *, workspace, report, tag, status, kind):
     """The filters on passages, written relative to `prefix` so comments and links reuse them."""
     conditions = Q()

@@ -6,10 +6,13 @@ message a researcher can read, or EditConflict when someone else changed the rec
 """
 
 import dataclasses
+import secrets
 import uuid as uuid_lib
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,8 +20,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from . import permissions
+from .importing import refuse_oversized
+from .importing.load import ImportResult, import_report_file
 from .models import (
     MAX_COMMENT_LENGTH,
+    ApiToken,
     Comment,
     Highlight,
     Membership,
@@ -303,6 +310,17 @@ def highlight_create(
     return highlight
 
 
+def highlight_add_tag(*, highlight: Highlight, name: str, user=None) -> Tag:
+    """Tag a highlight; adding a tag it already carries is a no-op."""
+    tag = tag_get_or_create(workspace=highlight.passage.report.workspace, name=name)
+    _link_once(TaggedHighlight, content_object=highlight, tag=tag, added_by=user)
+    return tag
+
+
+def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
+    TaggedHighlight.objects.filter(content_object=highlight, tag=tag).delete()
+
+
 # --- Comments -------------------------------------------------------------------------------
 
 def _clean_body(body: str) -> str:
@@ -498,6 +516,20 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
     return deleted
 
 
+# --- Report upload ------------------------------------------------------------------------
+
+
+def report_import_upload(*, workspace, upload, title: str | None, user) -> ImportResult:
+    """Import an uploaded report file (browser form and API alike), all or nothing.
+
+    The one place an upload becomes an import: when imports run as background jobs, this is where
+    the job is queued instead. Raises ReportImportError with a one-line reason."""
+    refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
+    return import_report_file(
+        upload.read(), filename=upload.name, workspace=workspace, title=title or None, imported_by=user
+    )
+
+
 # --- Workspace members ----------------------------------------------------------------------
 
 
@@ -570,3 +602,56 @@ def report_update_metadata(*, report: Report, user=None, **fields) -> Report:
     report._history_user = user
     report.save()
     return report
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+# How often a token's "last used" time is written: a script making many calls a minute should not
+# cost a write per call.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_create(*, user, name: str, read_only: bool = False, workspace=None) -> tuple[ApiToken, str]:
+    """A new personal API token; returns it and its secret, which is shown once and never stored."""
+    name = " ".join(name.split())
+    if not name:
+        raise ServiceError("Give the token a name, so you know later what it is for.")
+    if len(name) > 100:
+        raise ServiceError("Token names are at most 100 characters.")
+    if workspace is not None and not permissions.can_read(user, workspace):
+        raise ServiceError(f"{user.get_username()} is not a member of {workspace.name}.")
+    secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        read_only=read_only,
+        workspace=workspace,
+        key_hash=ApiToken.digest(secret),
+        key_hint=secret[: len(ApiToken.PREFIX) + 4],
+    )
+    return token, secret
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, secret: str) -> ApiToken | None:
+    """The live token with this secret (its user active), its last-used time kept up to date."""
+    if not secret.startswith(ApiToken.PREFIX) or len(secret) > 100:
+        return None
+    token = (
+        ApiToken.objects.active()
+        .select_related("user", "workspace")
+        .filter(key_hash=ApiToken.digest(secret), user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+    return token

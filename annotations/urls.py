@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import comments, highlights, home, insights, members, passages, reports, search, sources, tags
+from .views import comments, highlights, home, insights, members, passages, reports, search, sources, tags, tokens
 
 app_name = "annotations"
 
@@ -37,4 +37,6 @@ urlpatterns = [
     path("l/<uuid:uuid>/delete/", sources.source_link_delete, name="sourcelink-delete"),
     path("j/<uuid:uuid>/", reports.job_detail, name="job-detail"),
     path("search/", search.search_page, name="search"),
+    path("account/tokens/", tokens.token_list, name="token-list"),
+    path("account/tokens/<uuid:uuid>/revoke/", tokens.token_revoke, name="token-revoke"),
 ]

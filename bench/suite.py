@@ -33,7 +33,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from annotations.management.commands import generate_corpus as corpus  # noqa: E402
 from annotations.models import Comment, Passage, Report, SourceLink, TaggedPassage, Workspace  # noqa: E402
 from annotations.search import _backend, parse_query, search  # noqa: E402
-from bench import loadgen  # noqa: E402
+from bench import api, loadgen  # noqa: E402
 
 SEARCH_PASSAGES = int(os.environ.get("BENCH_PASSAGES", "100000"))
 PASSAGES_PER_REPORT = 1000
@@ -269,6 +269,10 @@ def report_pages():
     }
 
 
+def api_passages():
+    return api.measure(Report.objects.get(workspace__slug="reading"), member("reading"))
+
+
 def two_megabyte_report(path):
     """A plain-text report of about 2 MB: title, numbered headings, paragraphs, list items."""
     rng = random.Random(5)
@@ -386,6 +390,7 @@ def main():
             ("search_100k", bench_search),
             ("reading_view", reading_view),
             ("report_pages_1000", report_pages),
+            ("api_passages_1000", api_passages),
             ("import_report", lambda: import_throughput(tmp)),
             ("fixtures_100k", lambda: fixtures(tmp, fresh_database_url)),
             ("gunicorn", gunicorn),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "taggit",
     "simple_history",
     "huey.contrib.djhuey",
+    "ninja",  # the API docs' Swagger UI assets, served from our own static files
     "annotations",
 ]
 
@@ -276,3 +277,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# REST API: requests per token (per user for the browser's own calls), counted in the cache.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/min")

@@ -33,7 +33,7 @@ ROLES = ("anon", "viewer", "annotator", "curator", "outsider", "staff", "staff_o
 # staff_outsider  staff curator of another workspace: the admin opens, but not onto our records
 
 # Outcomes. A status code, or a redirect whose target matters.
-OK, HIDDEN, DENIED, NOT_ALLOWED = 200, 404, 403, 405
+OK, CREATED, HIDDEN, DENIED, NOT_ALLOWED = 200, 201, 404, 403, 405
 LOGIN = "login"  # 302 to the login page, with ?next=
 ADMIN_LOGIN = "admin-login"  # 302 to the admin's login page
 ADMIN_INDEX = "admin-index"  # 302 to the admin's index: "does not exist" (a foreign record), or already in
@@ -68,7 +68,7 @@ def row(target, method, args, *outcomes):
 
 
 GET, POST = "GET", "POST"
-H, D, N = HIDDEN, DENIED, NOT_ALLOWED
+H, D, N, C = HIDDEN, DENIED, NOT_ALLOWED, CREATED
 O = OK  # noqa: E741 (a column of one-letter outcomes reads as a table)
 L, AL, AI, M = LOGIN, ADMIN_LOGIN, ADMIN_INDEX, MOVED
 
@@ -124,6 +124,11 @@ APP_ROWS = [
     row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       H,    H),
     row("annotations:sourcelink-delete",     GET,  "link",      L,   N,     N,    N,      N,       N,    N),
     row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       H,    H),
+    # Personal API tokens: everyone manages their own (revoking another's token is a 404).
+    row("annotations:token-list",            GET,  "",          L,   O,     O,    O,      O,       O,    O),
+    row("annotations:token-list",            POST, "",          L,   C,     C,    C,      C,       C,    C),
+    row("annotations:token-revoke",          GET,  "token",     L,   N,     N,    N,      N,       N,    N),
+    row("annotations:token-revoke",          POST, "token",     L,   M,     H,    H,      H,       H,    H),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
     row("annotations:job-detail",            GET,  "job",       L,   D,     D,    O,      H,       H,    H),
@@ -250,8 +255,10 @@ def url_patterns(patterns=None, prefix="", namespace=""):
 
 
 def test_every_url_pattern_has_a_matrix_row():
+    from .test_api_access_matrix import API_ROWS  # the API's operations, with tokens for every role
+
     keys = {key for key, _ in url_patterns()}
-    covered = {r.target for r in MATRIX if r.method == GET}
+    covered = {r.target for r in MATRIX if r.method == GET} | {r.target for r in API_ROWS}
     assert keys - covered == set(), "add these URL patterns to the access matrix"
     assert covered - keys == set(), "these matrix rows name URL patterns that no longer exist"
 
@@ -310,6 +317,7 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
             workspace=workspace, kind=Job.Kind.IMPORT_REPORT, created_by=curator, status=Job.Status.SUCCEEDED,
             message=f"Imported “{SECRETS['report']}”", report=report,
         ),
+        "token": services.api_token_create(user=viewer, name="Vera's script")[0],
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(
@@ -373,6 +381,7 @@ def post_data(r, records):
         "comment-reply": {"body": "A reply"},
         "comment-edit": {"body": "Edited", "version": records["comment"].version},
         "comment-resolve": {"resolved": "1"},
+        "token-list": {"name": "A script"},
     }.get(name, {})
     if r.target.endswith("_delete"):
         data = {"post": "yes"}
@@ -395,7 +404,7 @@ def outcome_of(response):
 def secrets_hidden_from(role, r, expected):
     """Nobody outside the workspace sees its text, staff or not (only membership opens a
     workspace), and nobody sees it in a refusal."""
-    if role in ("anon", "outsider", "staff", "staff_outsider") or expected not in (OK, MOVED):
+    if role in ("anon", "outsider", "staff", "staff_outsider") or expected not in (OK, CREATED, MOVED):
         return SECRETS
     return {}
 

@@ -24,15 +24,32 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:report-annotation-workbench:web-annotation")
 
 
+def derived_uuid(*parts):
+    """The stable uuid of something without one of its own (a tag link, a collection)."""
+    return uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts))
+
+
+def tagging_uuid(tagged, tag):
+    """The uuid of the `tagging` annotation of a tag link on `tagged` (a passage, highlight or report)."""
+    return derived_uuid(tagged.uuid, tag.name.lower())
+
+
 class _Ids:
-    def __init__(self):
+    """Ids of the records annotated (`of`) and of the annotations (`annotation`, `derived`): both
+    ANNOTATION_BASE_URL + uuid in an export; the W3C container gives annotations its own IRIs."""
+
+    def __init__(self, annotation_base=None):
         self.base = settings.ANNOTATION_BASE_URL
+        self.annotation_base = annotation_base or self.base
 
     def of(self, record_uuid):
         return f"{self.base}{record_uuid}"
 
+    def annotation(self, record_uuid):
+        return f"{self.annotation_base}{record_uuid}"
+
     def derived(self, *parts):
-        return self.of(uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts)))
+        return self.annotation(derived_uuid(*parts))
 
 
 def _agent(user):
@@ -79,7 +96,7 @@ def _taggings(ids, tagged, target):
     """One `tagging` annotation per tag link of a passage or highlight."""
     for link in tagged.tag_links.all():
         yield _annotation(
-            ids.derived(tagged.uuid, link.tag.name.lower()),
+            ids.annotation(tagging_uuid(tagged, link.tag)),
             "tagging",
             target,
             body=_tag_body(link.tag),
@@ -95,7 +112,7 @@ def _passage_annotations(ids, passage):
     for highlight in passage.highlights.all():
         target = highlight_targets[highlight.pk] = _highlight_target(ids, passage, highlight)
         yield _annotation(
-            ids.of(highlight.uuid),
+            ids.annotation(highlight.uuid),
             "highlighting",
             target,
             created=highlight.created_at,
@@ -104,7 +121,7 @@ def _passage_annotations(ids, passage):
         yield from _taggings(ids, highlight, target)
     for comment in passage.comments.all():
         if comment.parent_id:
-            motivation, target = "replying", ids.of(comment.parent.uuid)
+            motivation, target = "replying", ids.annotation(comment.parent.uuid)
         else:
             motivation = "commenting"
             target = highlight_targets.get(comment.highlight_id, passage_target)
@@ -120,7 +137,7 @@ def _passage_annotations(ids, passage):
             }
         )
         yield _annotation(
-            ids.of(comment.uuid),
+            ids.annotation(comment.uuid),
             motivation,
             target,
             body=body,
@@ -136,7 +153,7 @@ def _passage_annotations(ids, passage):
         if link.note:
             body.append({"type": "TextualBody", "purpose": "describing", "value": link.note})
         yield _annotation(
-            ids.of(link.uuid),
+            ids.annotation(link.uuid),
             "linking",
             highlight_targets.get(link.highlight_id, passage_target),
             body=body,
@@ -145,17 +162,25 @@ def _passage_annotations(ids, passage):
         )
 
 
-def annotation_collection(report):
-    """The report's annotations as one AnnotationCollection with a single page (a plain dict)."""
-    ids = _Ids()
+def annotation_items(report, *, annotation_base=None):
+    """Every annotation of the report, in a stable order: tags on the report, then passage by
+    passage its taggings, highlights, comments and source links."""
+    ids = _Ids(annotation_base)
     items = [
         _annotation(
-            ids.derived(report.uuid, link.tag.name.lower()), "tagging", ids.of(report.uuid), body=_tag_body(link.tag)
+            ids.annotation(tagging_uuid(report, link.tag)), "tagging", ids.of(report.uuid), body=_tag_body(link.tag)
         )
         for link in report.tag_links.select_related("tag").order_by("pk")
     ]
     for passage in passages_for_export(report):
         items.extend(_passage_annotations(ids, passage))
+    return items
+
+
+def annotation_collection(report):
+    """The report's annotations as one AnnotationCollection with a single page (a plain dict)."""
+    ids = _Ids()
+    items = annotation_items(report)
     return {
         "@context": CONTEXT,
         "id": ids.derived(report.uuid, "collection"),

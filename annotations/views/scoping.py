@@ -11,22 +11,32 @@ from .. import permissions
 from ..models import Highlight, Passage, Report, Workspace
 
 
+def visible(request, model):
+    """The records of `model` the request may see: the user's, and for an API token limited to one
+    workspace only that workspace's (the rest is 404, as for someone outside)."""
+    records = model.objects.visible_to(request.user)
+    token = getattr(request, "api_token", None)
+    if token is not None and token.workspace_id is not None:
+        records = records.in_workspaces([token.workspace_id])
+    return records
+
+
 def require(check, user, workspace):
     if not check(user, workspace):
         raise PermissionDenied
 
 
 def get_workspace_for_user(request, slug):
-    return get_object_or_404(Workspace.objects.visible_to(request.user), slug=slug)
+    return get_object_or_404(visible(request, Workspace), slug=slug)
 
 
 def get_report_for_user(request, uuid):
-    return get_object_or_404(Report.objects.visible_to(request.user).select_related("workspace"), uuid=uuid)
+    return get_object_or_404(visible(request, Report).select_related("workspace"), uuid=uuid)
 
 
 def get_passage_for_user(request, uuid, check=permissions.can_read):
     passage = get_object_or_404(
-        Passage.objects.visible_to(request.user).select_related("report__workspace", "section"), uuid=uuid
+        visible(request, Passage).select_related("report__workspace", "section"), uuid=uuid
     )
     require(check, request.user, passage.report.workspace)
     return passage
@@ -36,7 +46,7 @@ def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
     """A comment, highlight or source link of a passage the user can see. With `owner_field`, the
     user must be allowed to change that owner's item; without, to annotate in the workspace."""
     item = get_object_or_404(
-        queryset.filter(passage__in=Passage.objects.visible_to(request.user)).select_related(
+        queryset.filter(passage__in=visible(request, Passage)).select_related(
             "passage__report__workspace", "passage__section"
         ),
         uuid=uuid,
