@@ -27,11 +27,13 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 CONFIDENCE_MIN = 0.8  # below this a highlight is an orphan
-FUZZY_MIN = 72.0  # minimum similarity (0-100) to pair two passages that are not identical
+FUZZY_MIN = 80.0  # minimum similarity (0-100) to pair two passages that are not identical
+TRUSTED = 90.0  # a pair this alike needs no identical neighbours nearby to vouch for its place
 FUZZY_MARGIN = 6.0  # the best candidate must beat the runner-up by this much
 FUZZY_MIN_LENGTH = 24  # shorter passages pair only when identical: "Yes." and "No." are 57 % alike
 GROW_GAIN = 3.0  # a split/merge group is kept when it raises the similarity by this much
 MAX_GROUP = 6  # the most passages a split or merge can span
+SANDWICH_MIN = 60.0  # a passage between two paired neighbours pairs at this similarity
 
 _SPACE = re.compile(r"\s+")
 
@@ -91,6 +93,7 @@ def align(old: list[Piece], new: list[Piece]) -> Alignment:
     _pair_identical(old, new, old_norm, new_norm, pairs)
     scores = {i: 100.0 for i in pairs}
     _pair_similar(old, new, old_norm, new_norm, pairs, scores)
+    _pair_sandwiched(old, new, old_norm, new_norm, pairs, scores)
     links = [Link((i,), (j,), scores[i], "same" if scores[i] == 100.0 else "edited") for i, j in pairs.items()]
     links = _grow(links, old_norm, new_norm, old, new)
     links.sort(key=lambda link: link.old[0])
@@ -131,6 +134,7 @@ def _pair_identical(old, new, old_norm, new_norm, pairs):
 
 
 def _pair_similar(old, new, old_norm, new_norm, pairs, scores):
+    anchors = sorted(pairs.items())
     for is_note in (False, True):
         used = set(pairs.values())
         olds = [i for i in range(len(old)) if i not in pairs and old[i].is_note == is_note]
@@ -153,21 +157,81 @@ def _pair_similar(old, new, old_norm, new_norm, pairs, scores):
         for score, i, j in candidates:
             by_old.setdefault(i, []).append((score, j))
             by_new.setdefault(j, []).append((score, i))
-        done_old, done_new = set(), set()
+        paired_old, paired_new = set(), set()
         for score, i, j in candidates:
-            if score < FUZZY_MIN or i in done_old or j in done_new:
+            if score < FUZZY_MIN or i in paired_old or j in paired_new:
                 continue
-            # Ambiguous: another passage is nearly as good a partner on either side.
+            # Ambiguous: another free passage is nearly as good a partner on either side.
             rival = max(
-                [s for s, k in by_old[i] if k != j and k not in done_new]
-                + [s for s, k in by_new[j] if k != i and k not in done_old]
+                [s for s, k in by_old[i] if k != j and k not in paired_new]
+                + [s for s, k in by_new[j] if k != i and k not in paired_old]
                 + [0.0]
             )
-            done_old.add(i)
-            done_new.add(j)
-            if score - rival >= FUZZY_MARGIN:
+            if score - rival >= FUZZY_MARGIN and (score >= TRUSTED or _in_place(i, j, anchors)):
                 pairs[i] = j
                 scores[i] = float(score)
+                paired_old.add(i)
+                paired_new.add(j)
+        _pair_by_neighbours(by_old, pairs, scores)
+
+
+def _in_place(i, j, anchors, reach=3, slack=5):
+    """Whether new passage j sits about where old passage i did, next to one of the few identical
+    passages around it: a paragraph deleted here is not continued by a look-alike inserted far
+    away. Moved sections take their identical passages along, so edited passages inside them pass
+    the second test: close to one of the few identical passages before or after them."""
+    if not anchors:
+        return True
+    k = bisect_right(anchors, (i, -1))
+    low = anchors[k - 1][1] if k > 0 else -1
+    high = anchors[k][1] if k < len(anchors) else float("inf")
+    if low < j < high:  # between its identical neighbours, however much was inserted there
+        return True
+    for old_at, new_at in anchors[max(0, k - reach) : k]:
+        if 0 < j - new_at <= i - old_at + slack:
+            return True
+    for old_at, new_at in anchors[k : k + reach]:
+        if 0 < new_at - j <= old_at - i + slack:
+            return True
+    return False
+
+
+def _pair_by_neighbours(by_old, pairs, scores):
+    """Near-ties ("Interview, 3 May" and "Interview, 4 May") are settled by position: the one
+    candidate that sits right after the partner of the passage before (or right before the
+    partner of the passage after) wins."""
+    changed = True
+    while changed:
+        changed = False
+        used = set(pairs.values())
+        for i, options in by_old.items():
+            if i in pairs:
+                continue
+            beside = {pairs[i - 1] + 1 if i - 1 in pairs else None, pairs[i + 1] - 1 if i + 1 in pairs else None}
+            fits = [(score, j) for score, j in options if score >= FUZZY_MIN and j not in used and j in beside]
+            if len(fits) == 1:
+                pairs[i], scores[i] = fits[0][1], float(fits[0][0])
+                used.add(fits[0][1])
+                changed = True
+
+
+def _pair_sandwiched(old, new, old_norm, new_norm, pairs, scores):
+    """A short passage edited between two paired neighbours ("See 23 C.F.R. § 650.313.") pairs
+    with the one passage between their partners, if that one is still alike. The ends of the
+    report count as paired neighbours."""
+    used = set(pairs.values())
+    for i in range(len(old)):
+        before = -1 if i == 0 else pairs.get(i - 1)
+        after = len(new) if i == len(old) - 1 else pairs.get(i + 1)
+        if i in pairs or before is None or after is None or after - before != 2:
+            continue
+        j = before + 1
+        if j in used or new[j].is_note != old[i].is_note:
+            continue
+        score = fuzz.ratio(old_norm[i], new_norm[j])
+        if score >= SANDWICH_MIN:
+            pairs[i], scores[i] = j, score
+            used.add(j)
 
 
 def _grow(links, old_norm, new_norm, old, new):
@@ -326,15 +390,19 @@ def reanchor(quote: Quote, old_text: str, new_text: str) -> Anchor | None:
     return GroupAnchorer([old_text], [new_text]).place(0, quote)
 
 
-def locate(quote: Quote, texts: list[str], hint: tuple[int, int, int] | None = None) -> Anchor | None:
+def locate(
+    quote: Quote, texts: list[str], hint: tuple[int, int, int] | None = None, old_copies: int = 1
+) -> Anchor | None:
     """Find `quote` in one of `texts`; `hint` is (text index, start, end) from the offset map.
 
     An exact occurrence is accepted when its prefix/suffix agree or the diff puts the old span
-    there, and when no other occurrence fits as well; without one, the span the diff maps to is
+    there, and when no other occurrence fits as well (`old_copies`: how often the old text held
+    the quote, so a second copy is not mistaken for the edited first); without one, the span the diff maps to is
     accepted if its words are nearly the same as the quote's and its context agrees."""
     exact = quote.exact
     if not exact.strip():
         return None
+    at_hint = _at_hint(quote, texts, hint)
     found = []
     for t, text in enumerate(texts):
         at = text.find(exact)
@@ -343,27 +411,34 @@ def locate(quote: Quote, texts: list[str], hint: tuple[int, int, int] | None = N
             on_hint = hint is not None and hint[0] == t and _overlap(hint[1], hint[2], at, at + len(exact)) > 0.5
             found.append((context + (0.25 if on_hint else 0.0), context, on_hint, t, at))
             at = text.find(exact, at + 1)
-    if found:
-        found.sort(reverse=True)
-        score, context, on_hint, t, at = found[0]
-        runner_up = found[1][0] if len(found) > 1 else None
-        if runner_up is not None and score - runner_up < 0.15:
-            return None  # two places fit equally well: a curator decides
-        confidence = min(1.0, 0.55 + 0.45 * context + (0.25 if on_hint else 0.0))
-        if len(found) == 1 and len(exact) >= 12:
-            confidence = min(1.0, confidence + 0.1)  # a long quote that occurs once is telling
-        if confidence < CONFIDENCE_MIN:
-            return None
-        same_place = quote.start == at and hint is not None and hint[0] == t and context == 1.0
-        return Anchor(t, at, at + len(exact), round(confidence, 3), "unchanged" if same_place else "exact")
+    if not found:
+        return at_hint
+    found.sort(reverse=True)
+    score, context, on_hint, t, at = found[0]
+    if len(found) > 1 and score - found[1][0] < 0.15:
+        return None  # two places fit equally well: a curator decides
+    if not on_hint and (at_hint is not None or (hint is not None and old_copies > 1)):
+        # The words were edited where they stood, and the same words stand elsewhere: perhaps
+        # the passage's other copy of them.
+        return None
+    confidence = min(1.0, 0.55 + 0.45 * context + (0.25 if on_hint else 0.0))
+    if len(found) == 1 and len(exact) >= 12:
+        confidence = min(1.0, confidence + 0.1)  # a long quote that occurs once is telling
+    if confidence < CONFIDENCE_MIN:
+        return None
+    same_place = quote.start == at and hint is not None and hint[0] == t and context == 1.0
+    return Anchor(t, at, at + len(exact), round(confidence, 3), "unchanged" if same_place else "exact")
+
+
+def _at_hint(quote: Quote, texts: list[str], hint) -> Anchor | None:
+    """The span the character diff maps the old one to, if its words are nearly the quote's."""
     if hint is None:
         return None
     t, start, end = hint
     start, end = _snap(texts[t], start, end)
     if end <= start:
         return None
-    candidate = texts[t][start:end]
-    words = Indel.normalized_similarity(exact, candidate)
+    words = Indel.normalized_similarity(quote.exact, texts[t][start:end])
     context = context_similarity(quote, texts[t], start, end)
     confidence = 0.7 * words + 0.3 * context
     if words < 0.75 or confidence < CONFIDENCE_MIN:
@@ -424,7 +499,8 @@ class GroupAnchorer:
             and self.old_texts[0][quote.start : quote.end] == quote.exact
         ):
             return Anchor(0, quote.start, quote.end, 1.0, "unchanged")
-        return locate(quote, self.new_texts, hint=self._hint(old_index, quote))
+        copies = self.old_texts[old_index].count(quote.exact)
+        return locate(quote, self.new_texts, hint=self._hint(old_index, quote), old_copies=copies)
 
     def _hint(self, old_index, quote):
         if quote.start is None or quote.end is None:
@@ -442,3 +518,68 @@ def best_candidates(quote: Quote, texts: list[str], limit: int = 3) -> list[tupl
     needle = f"{quote.prefix}{quote.exact}{quote.suffix}"
     hits = process.extract(needle, texts, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=50)
     return [(index, round(score, 1)) for _, score, index in hits]
+
+
+# --- The carry-over plan ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a highlight goes: a new passage (index) and code-point offsets into its text."""
+
+    passage: int
+    start: int
+    end: int
+    confidence: float
+    how: str
+
+
+@dataclass
+class CarryPlan:
+    alignment: Alignment
+    passages: dict[int, tuple[int, ...]]  # old passage -> its new passages, the main one first
+    highlights: list[Placement | None]  # per quote given; None: an orphan
+
+    def main_passage(self, old_index: int) -> int | None:
+        targets = self.passages.get(old_index)
+        return targets[0] if targets else None
+
+
+def plan_carry_over(old: list[Piece], new: list[Piece], quotes: list[tuple[int, Quote]]) -> CarryPlan:
+    """Align `old` with `new`, then place every quote (old passage index, Quote).
+
+    A passage split in several keeps the part holding most of its text as its main passage
+    (comments and source links go there, tags to every part); merged passages all go to the
+    merged one. A quote that cannot be placed with confidence is None: an orphan."""
+    alignment = align(old, new)
+    passages = {}
+    for link in alignment.links:
+        for i in link.old:
+            passages[i] = _main_first(old[i].text, [(j, new[j].text) for j in link.new])
+    anchorers: dict[int, GroupAnchorer] = {}
+    placed = []
+    for old_index, quote in quotes:
+        link = alignment.by_old.get(old_index)
+        if link is None:
+            placed.append(None)
+            continue
+        anchorer = anchorers.get(id(link))
+        if anchorer is None:
+            anchorer = GroupAnchorer([old[i].text for i in link.old], [new[j].text for j in link.new])
+            anchorers[id(link)] = anchorer
+        anchor = anchorer.place(link.old.index(old_index), quote)
+        placed.append(
+            None
+            if anchor is None
+            else Placement(link.new[anchor.target], anchor.start, anchor.end, anchor.confidence, anchor.how)
+        )
+    return CarryPlan(alignment, passages, placed)
+
+
+def _main_first(old_text: str, parts: list[tuple[int, str]]) -> tuple[int, ...]:
+    if len(parts) == 1:
+        return (parts[0][0],)
+    # How much of the old text each part holds: its length, weighted by how verbatim it is.
+    held = {j: len(text) * fuzz.partial_ratio(text, old_text) for j, text in parts}
+    main = max(held, key=held.get)
+    return (main,) + tuple(j for j, _ in parts if j != main)

@@ -174,3 +174,9 @@ def test_best_candidates_rank_the_passages_holding_the_quote():
 
 def test_empty_quote_is_never_placed():
     assert locate(Quote(exact="  "), [A]) is None
+
+
+def test_a_short_edited_passage_between_paired_neighbours_pairs():
+    alignment = align(pieces(A, "See 23 C.F.R. § 650.313.", B), pieces(A, "See 23 C.F.R. § 650.315.", B))
+    assert alignment.by_old[1].new == (1,)
+    assert align(pieces(A, "Yes.", B), pieces(A, "No.", B)).by_old.get(1) is None

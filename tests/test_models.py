@@ -47,13 +47,19 @@ def test_annotation_counts_and_progress(report, annotator, workspace):
 
     counts = {p.order: p for p in Passage.objects.filter(report=report).with_annotation_counts()}
     assert (counts[1].tag_count, counts[1].comment_count, counts[1].open_thread_count, counts[1].source_count) == (
-        2, 2, 1, 1,
+        2,
+        2,
+        1,
+        1,
     )
     assert (counts[2].tag_count, counts[2].comment_count, counts[2].open_thread_count) == (0, 0, 0)
 
     progress = Report.objects.with_progress().get(pk=report.pk)
     assert (progress.passage_count, progress.tagged_count, progress.approved_count, progress.open_thread_count) == (
-        3, 1, 1, 1,
+        3,
+        1,
+        1,
+        1,
     )
 
 
