@@ -512,12 +512,15 @@ class GroupAnchorer:
 
 
 def best_candidates(quote: Quote, texts: list[str], limit: int = 3) -> list[tuple[int, float]]:
-    """For a curator placing an orphan: the texts most like the quote with its context (index, 0-100)."""
-    if not texts:
+    """For a curator placing an orphan: the texts most likely to hold the quote (index, 0-100),
+    by how well they hold its words, then how well they hold them in their old context."""
+    if not texts or not quote.exact.strip():
         return []
+    hits = process.extract(quote.exact, texts, scorer=fuzz.partial_ratio, limit=limit * 4, score_cutoff=50)
     needle = f"{quote.prefix}{quote.exact}{quote.suffix}"
-    hits = process.extract(needle, texts, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=50)
-    return [(index, round(score, 1)) for _, score, index in hits]
+    scored = [(0.7 * score + 0.3 * fuzz.partial_ratio(needle, texts[index]), index) for _, score, index in hits]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(index, round(score, 1)) for score, index in scored[:limit]]
 
 
 # --- The carry-over plan ----------------------------------------------------------------------------

@@ -39,6 +39,16 @@ class EditConflict(ServiceError):
         )
 
 
+def ensure_latest(passages: Iterable[Passage]) -> None:
+    """Annotations are written on the newest version only: an old version keeps, read-only, what
+    was carried from it to the next."""
+    old = next((p.report for p in passages if not p.report.is_latest), None)
+    if old is not None:
+        raise ServiceError(
+            f"This is version {old.version_number} of the report, not its newest version: it is read-only."
+        )
+
+
 # --- Tags -----------------------------------------------------------------------------------
 
 
@@ -61,18 +71,21 @@ def tag_get_or_create(*, name: str) -> Tag:
 
 def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
+    ensure_latest([passage])
     tag = tag_get_or_create(name=name)
     _link_once(TaggedPassage, content_object=passage, tag=tag, added_by=user)
     return tag
 
 
 def passage_remove_tag(*, passage: Passage, tag: Tag) -> None:
+    ensure_latest([passage])
     TaggedPassage.objects.filter(content_object=passage, tag=tag).delete()
 
 
 def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
+    ensure_latest(passages)
     have = set(
         TaggedPassage.objects.filter(tag=tag, content_object__in=passages).values_list("content_object_id", flat=True)
     )
@@ -82,6 +95,8 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int
 
 
 def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
+    passages = list(passages)
+    ensure_latest(passages)
     deleted, _ = TaggedPassage.objects.filter(tag=tag, content_object__in=list(passages)).delete()
     return deleted
 
@@ -134,6 +149,7 @@ def passage_set_status(*, passage: Passage, status: str, expected_version: int |
     """Change a passage's review status; with expected_version, refuse if someone else changed it."""
     if status not in Passage.Status.values:
         raise ServiceError(f"Unknown status {status!r}.")
+    ensure_latest([passage])
     with transaction.atomic():
         current = Passage.objects.select_for_update().get(pk=passage.pk)
         if expected_version is not None and current.version != expected_version:
@@ -163,6 +179,7 @@ def highlight_create(
     *, passage: Passage, start: int, end: int, user=None, tags: Iterable[str] = (), comment: str = ""
 ) -> Highlight:
     """A highlight over passage.text[start:end] (code points), with optional tags and a first comment."""
+    ensure_latest([passage])
     if not (0 <= start < end <= len(passage.text)):
         raise ServiceError(f"The selection {start}–{end} is outside the passage (length {len(passage.text)}).")
     if not passage.text[start:end].strip():
@@ -195,6 +212,7 @@ def comment_create(
     *, passage: Passage, author, body: str, parent: Comment | None = None, highlight: Highlight | None = None
 ) -> Comment:
     """Start a thread, or reply to one (replies always attach to the thread's first comment)."""
+    ensure_latest([passage])
     if parent is not None:
         if parent.passage_id != passage.pk:
             raise ServiceError("A reply must be on the same passage as its thread.")
@@ -209,6 +227,7 @@ def comment_create(
 
 def comment_edit(*, comment: Comment, body: str, expected_version: int | None = None) -> Comment:
     body = _clean_body(body)
+    ensure_latest([comment.passage])
     with transaction.atomic():
         current = Comment.objects.select_for_update().get(pk=comment.pk)
         if current.deleted_at is not None:
@@ -224,6 +243,7 @@ def comment_edit(*, comment: Comment, body: str, expected_version: int | None = 
 
 def comment_delete(*, comment: Comment) -> Comment:
     """Soft delete: the text goes, the thread keeps its shape and its replies."""
+    ensure_latest([comment.passage])
     if comment.deleted_at is None:
         comment.deleted_at = timezone.now()
         comment.version += 1
@@ -233,6 +253,7 @@ def comment_delete(*, comment: Comment) -> Comment:
 
 def comment_set_resolved(*, comment: Comment, resolved: bool) -> Comment:
     """Resolve or reopen the thread the comment belongs to."""
+    ensure_latest([comment.passage])
     root = comment.parent or comment
     if root.resolved != resolved:
         root.resolved = resolved
@@ -283,6 +304,7 @@ def source_link_create(
 ) -> tuple[SourceLink, bool]:
     if source.workspace_id != passage.report.workspace_id:
         raise ServiceError("The source belongs to another workspace.")
+    ensure_latest([passage])
     if relation not in SourceLink.Relation.values:
         raise ServiceError(f"Unknown relation {relation!r}.")
     if highlight is not None and highlight.passage_id != passage.pk:

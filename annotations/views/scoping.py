@@ -29,7 +29,15 @@ def get_passage_for_user(request, uuid, check=permissions.can_read):
         Passage.objects.visible_to(request.user).select_related("report__workspace", "section"), uuid=uuid
     )
     require(check, request.user, passage.report.workspace)
+    if check is not permissions.can_read:
+        require_latest(passage.report)
     return passage
+
+
+def require_latest(report):
+    """Old versions are read-only: their annotations live on in the newest version."""
+    if not report.is_latest:
+        raise PermissionDenied("An old version of a report is read-only.")
 
 
 def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
@@ -42,6 +50,7 @@ def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
         uuid=uuid,
     )
     workspace = item.passage.report.workspace
+    require_latest(item.passage.report)
     if owner_field is None:
         require(permissions.can_annotate, request.user, workspace)
     elif not permissions.can_change_item(request.user, workspace, getattr(item, owner_field)):

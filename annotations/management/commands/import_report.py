@@ -1,4 +1,5 @@
 import sys
+import uuid
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,7 +8,7 @@ from tqdm import tqdm
 
 from annotations.importing import ReportImportError
 from annotations.importing.load import import_report_file
-from annotations.models import Workspace
+from annotations.models import Report, Workspace
 
 DEFAULT_WORKSPACE = "default"
 
@@ -26,15 +27,30 @@ class Command(BaseCommand):
             action="store_true",
             help="import again even when this exact file is already in the workspace",
         )
+        parser.add_argument(
+            "--new-version-of",
+            metavar="REPORT_UUID",
+            help="import the file as the next version of this report, carrying its annotations across",
+        )
 
-    def handle(self, *args, path, workspace, title, force_new_version, **options):
+    def handle(self, *args, path, workspace, title, force_new_version, new_version_of, **options):
         bars = _ProgressBars()
+        previous = self._report(new_version_of) if new_version_of else None
+        if previous is not None and workspace and workspace != previous.workspace.slug:
+            raise CommandError(
+                f"report {new_version_of} is in workspace '{previous.workspace.slug}', not '{workspace}'"
+            )
         try:
             # One transaction with the import: a failed import does not leave a new default workspace.
             with transaction.atomic():
-                target = self._workspace(workspace)
+                target = previous.workspace if previous is not None else self._workspace(workspace)
                 result = import_report_file(
-                    Path(path), workspace=target, title=title, force_new_version=force_new_version, progress=bars
+                    Path(path),
+                    workspace=target,
+                    title=title,
+                    force_new_version=force_new_version,
+                    new_version_of=previous,
+                    progress=bars,
                 )
         except ReportImportError as error:
             raise CommandError(f"cannot import {path}: {error}") from None
@@ -54,6 +70,19 @@ class Command(BaseCommand):
             f"{result.sections} sections, {result.passages} passages, {result.notes} notes, "
             f"{result.footnote_refs} footnote refs in {result.seconds:.2f} s"
         )
+        if result.carried is not None:
+            carried = result.carried
+            self.stdout.write(
+                f"Version {report.version_number} of '{report.work.title}': carried over "
+                f"{carried.tag_links} tag links, {carried.highlights} highlights, {carried.comments} comments, "
+                f"{carried.source_links} source links; {carried.orphans} orphans to review"
+            )
+
+    def _report(self, value):
+        try:
+            return Report.objects.select_related("workspace").get(uuid=uuid.UUID(value))
+        except (ValueError, Report.DoesNotExist):
+            raise CommandError(f"no report with uuid '{value}'") from None
 
     def _workspace(self, slug):
         if slug is None:
