@@ -586,3 +586,53 @@ def _main_first(old_text: str, parts: list[tuple[int, str]]) -> tuple[int, ...]:
     held = {j: len(text) * fuzz.partial_ratio(text, old_text) for j, text in parts}
     main = max(held, key=held.get)
     return (main,) + tuple(j for j, _ in parts if j != main)
+
+
+# --- Showing what changed ------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(old_text: str, new_text: str) -> list[tuple[str, str]]:
+    """The two texts as runs of ("equal" | "delete" | "insert", text), word by word; within a
+    change the deleted words come before the inserted ones."""
+    a, b = _TOKEN.findall(old_text), _TOKEN.findall(new_text)
+    runs: list[tuple[str, str]] = []
+    deleted, inserted = [], []
+
+    def flush():
+        for tag, words in (("delete", deleted), ("insert", inserted)):
+            if words:
+                runs.append((tag, "".join(words)))
+                words.clear()
+
+    for op in Indel.opcodes(a, b):
+        if op.tag == "equal":
+            flush()
+            runs.append(("equal", "".join(a[op.src_start : op.src_end])))
+        else:
+            deleted.extend(a[op.src_start : op.src_end])
+            inserted.extend(b[op.dest_start : op.dest_end])
+    flush()
+    return runs
+
+
+def moved_links(links: list[Link]) -> set[int]:
+    """Indices (into `links`) of the links out of reading order: those outside the longest run
+    of links whose old and new positions both ascend."""
+    ordered = sorted(range(len(links)), key=lambda k: links[k].new[0])
+    tails, tail_at, back = [], [], {}
+    for k in ordered:
+        key = links[k].old[0]
+        pos = bisect_right(tails, key)
+        back[k] = tail_at[pos - 1] if pos else None
+        if pos == len(tails):
+            tails.append(key)
+            tail_at.append(k)
+        else:
+            tails[pos], tail_at[pos] = key, k
+    keep, k = set(), tail_at[-1] if tail_at else None
+    while k is not None:
+        keep.add(k)
+        k = back[k]
+    return set(range(len(links))) - keep

@@ -30,6 +30,14 @@ BATCH_SIZE = 1000
 CHANGE_REASON = "carried over from the previous version"
 
 
+def report_versions(report: Report) -> list[Report]:
+    """Every version of the report's work, oldest first (one query)."""
+    if report.work_id is None:
+        return [report]
+    fields = ("uuid", "title", "version_number", "is_latest", "created_at", "work_id")
+    return list(Report.objects.filter(work_id=report.work_id).order_by("version_number").only(*fields))
+
+
 @dataclass
 class CarryOverResult:
     passages_aligned: int = 0
@@ -57,7 +65,7 @@ def annotations_carry_over(*, old_report: Report, new_report: Report, user=None)
     old_at = {p.pk: k for k, p in enumerate(old)}
     highlights = list(Highlight.objects.filter(passage__report=old_report).order_by("passage__order", "start", "pk"))
     quotes = [(old_at[h.passage_id], Quote(h.exact, h.prefix, h.suffix, h.start, h.end)) for h in highlights]
-    plan = plan_carry_over(_pieces(old), _pieces(new), quotes)
+    plan = plan_carry_over(pieces_of(old), pieces_of(new), quotes)
     targets = {old[i].pk: [new[j] for j in js] for i, js in plan.passages.items()}
 
     placed = {}  # old highlight pk -> (new passage, start, end)
@@ -81,7 +89,7 @@ def annotations_carry_over(*, old_report: Report, new_report: Report, user=None)
     return result
 
 
-def _pieces(passages):
+def pieces_of(passages):
     return [Piece(p.text, p.kind == Passage.Kind.NOTE) for p in passages]
 
 
@@ -199,8 +207,14 @@ def _note_markers(old, new, plan) -> dict[str, str]:
 
 
 def _copy_source_links(links, targets, new_highlights, markers, *, user) -> int:
-    rows, seen = [], set()
-    for link in links.order_by("pk"):
+    links = list(links.order_by("pk"))
+    rows = []
+    # A passage links a source once per relation: what the target passages have already stays.
+    reached = {p.pk for passages in targets.values() for p in passages} | {
+        h.passage.pk for h in new_highlights.values()
+    }
+    seen = set(SourceLink.objects.filter(passage_id__in=reached).values_list("passage_id", "source_id", "relation"))
+    for link in links:
         highlight = new_highlights.get(link.highlight_id) if link.highlight_id else None
         if highlight is not None:
             passage = highlight.passage

@@ -1,6 +1,16 @@
 """The pure alignment and re-anchoring core, on short strings (no database)."""
 
-from annotations.alignment import OffsetMap, Piece, Quote, align, best_candidates, locate, reanchor
+from annotations.alignment import (
+    OffsetMap,
+    Piece,
+    Quote,
+    align,
+    best_candidates,
+    locate,
+    moved_links,
+    reanchor,
+    word_diff,
+)
 
 A = "China's engagement with Central Asia has grown steadily since the 1990s."
 B = "Beijing prefers bilateral channels, yet it also works through the SCO."
@@ -180,3 +190,18 @@ def test_a_short_edited_passage_between_paired_neighbours_pairs():
     alignment = align(pieces(A, "See 23 C.F.R. § 650.313.", B), pieces(A, "See 23 C.F.R. § 650.315.", B))
     assert alignment.by_old[1].new == (1,)
     assert align(pieces(A, "Yes.", B), pieces(A, "No.", B)).by_old.get(1) is None
+
+
+def test_word_diff_marks_changed_words():
+    assert word_diff("grown steadily since 1990.", "grown quickly since 1990.") == [
+        ("equal", "grown "),
+        ("delete", "steadily"),
+        ("insert", "quickly"),
+        ("equal", " since 1990."),
+    ]
+
+
+def test_moved_links_are_those_out_of_reading_order():
+    alignment = align(pieces(A, B, C, D), pieces(C, A, B, D))
+    moved = moved_links(alignment.links)
+    assert [alignment.links[k].old for k in moved] == [(2,)]

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
-from annotations.models import Membership, Passage, Report, Role, Section, TaggedPassage
+from annotations.models import Membership, Orphan, Passage, Report, Role, Section, TaggedPassage
 
 from .conftest import make_member
 
@@ -118,6 +118,15 @@ APP_ROWS = [
     row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       D,    D),
     row("annotations:sourcelink-delete",     GET,  "link",      L,   N,     N,    N,      N,       N,    N),
     row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       D,    D),
+    # Versions: curators upload the next version and review what could not be placed; readers compare.
+    row("annotations:report-new-version",    GET,  "report",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:report-new-version",    POST, "report",    L,   D,     D,    M,      H,       D,    D),
+    row("annotations:report-orphans",        GET,  "report",    L,   D,     D,    O,      H,       D,    D),
+    row("annotations:report-compare",        GET,  "report",    L,   O,     O,    O,      H,       O,    O),
+    row("annotations:orphan-place",          GET,  "orphan",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:orphan-place",          POST, "orphan",    L,   D,     D,    O,      H,       D,    D),
+    row("annotations:orphan-dismiss",        GET,  "orphan",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:orphan-dismiss",        POST, "orphan",    L,   D,     D,    O,      H,       D,    D),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
 ]
@@ -307,6 +316,7 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
         "comment": comment,
         "source": source,
         "link": link,
+        "orphan": Orphan.objects.create(report=report, passage=passage, reason="Its passage was removed."),
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(
@@ -352,6 +362,8 @@ def post_data(r, records):
     name = r.target.removeprefix("annotations:")
     data = {
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
+        "report-new-version": {"file": SimpleUploadedFile("v2.txt", b"A heading\n\nA revised paragraph.\n")},
+        "orphan-place": {"passage": records["passage"].uuid},
         "member-set": {"username": "stan", "role": Role.VIEWER},
         "member-remove": {"username": "vera"},
         "passage-tag-add": {"name": "Energy"},

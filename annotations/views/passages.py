@@ -55,7 +55,7 @@ def panel_context(request, passage, *, error=None, selected_highlight=None):
         "codebook": Tag.objects.only("name", "description"),
         "source_form": SourceLinkForm(workspace=workspace),
         "status_form": StatusForm(initial={"status": passage.status, "version": passage.version}),
-        **roles_context(user, workspace),
+        **roles_context(user, workspace, passage.report),
     }
 
 

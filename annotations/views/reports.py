@@ -14,6 +14,7 @@ from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
 from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
 from ..reading import note_finder
+from ..versioning import report_versions
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
 PAGE_SIZE = 200
@@ -37,6 +38,7 @@ def latest_or(queryset, field, default):
 def reports_for_list(workspace):
     return (
         Report.objects.filter(workspace=workspace)
+        .latest_versions()
         .with_progress()
         .annotate(
             last_activity=Greatest(
@@ -151,7 +153,7 @@ def _reading_context(request, report, filters, offset):
         "total": total,
         "offset": offset,
         "next_offset": next_offset,
-        **roles_context(request.user, report.workspace),
+        **roles_context(request.user, report.workspace, report),
     }
 
 
@@ -193,6 +195,8 @@ def report_read(request, uuid):
         codebook=Tag.objects.only("name", "description"),
         members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
+        versions=report_versions(report),
+        version_form=ReportUploadForm(),
     )
     return render(request, "annotations/report_read.html", context)
 

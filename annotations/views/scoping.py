@@ -66,9 +66,11 @@ def get_highlight_of(passage, value):
         raise Http404("No such highlight.") from None
 
 
-def roles_context(user, workspace):
+def roles_context(user, workspace, report=None):
+    """What the user may do; on an old version of a report, nothing but read."""
+    writable = report is None or report.is_latest
     return {
         "workspace": workspace,
-        "can_annotate": permissions.can_annotate(user, workspace),
-        "can_curate": permissions.can_curate(user, workspace),
+        "can_annotate": writable and permissions.can_annotate(user, workspace),
+        "can_curate": writable and permissions.can_curate(user, workspace),
     }
