@@ -27,6 +27,7 @@ from .models import (
     SourceLink,
     TaggedHighlight,
     TaggedPassage,
+    Work,
     Workspace,
 )
 
@@ -244,6 +245,7 @@ def _pin_identities(workspace):
     demo are identical (and so is the fixture made from them)."""
     minute = timedelta(minutes=1)
     records = [
+        (Work, Work.objects.filter(workspace=workspace).order_by("id")),
         (Report, Report.objects.filter(workspace=workspace).order_by("id")),
         (Passage, Passage.objects.filter(report__workspace=workspace).order_by("report_id", "order")),
         (Highlight, Highlight.objects.filter(passage__report__workspace=workspace).order_by("id")),

@@ -24,6 +24,7 @@ from .models import (
     SourceLink,
     TaggedHighlight,
     TaggedPassage,
+    Work,
 )
 
 BATCH_SIZE = 1000
@@ -31,11 +32,23 @@ CHANGE_REASON = "carried over from the previous version"
 
 
 def report_versions(report: Report) -> list[Report]:
-    """Every version of the report's work, oldest first (one query)."""
-    if report.work_id is None:
+    """Every version of the report's work, oldest first (one query, none for a first and only version)."""
+    if report.work_id is None or (report.version_number == 1 and report.is_latest):
         return [report]
     fields = ("uuid", "title", "version_number", "is_latest", "created_at", "work_id")
     return list(Report.objects.filter(work_id=report.work_id).order_by("version_number").only(*fields))
+
+
+def work_after_version_deleted(report: Report) -> None:
+    """A deleted version leaves its work coherent: the newest remaining version becomes the
+    latest, and a work with no versions left goes too."""
+    if report.work_id is None:
+        return
+    remaining = Report.objects.filter(work_id=report.work_id).order_by("-version_number").first()
+    if remaining is None:
+        Work.objects.filter(pk=report.work_id).delete()
+    elif report.is_latest and not remaining.is_latest:
+        Report.objects.filter(pk=remaining.pk).update(is_latest=True)
 
 
 @dataclass

@@ -263,3 +263,20 @@ def _call(*args):
     out = io.StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_deleting_the_newest_version_makes_the_previous_one_latest(workspace, curator):
+    first = imported(workspace, V1, curator).report
+    second = imported(workspace, V2, curator, new_version_of=first).report
+    second.delete()
+    first.refresh_from_db()
+    assert first.is_latest
+    first.delete()
+    assert not Work.objects.exists()
+
+
+def test_deleting_a_workspace_deletes_its_works_and_versions(workspace, curator):
+    first = imported(workspace, V1, curator).report
+    imported(workspace, V2, curator, new_version_of=first)
+    workspace.delete()
+    assert not Work.objects.exists() and not Report.objects.exists()

@@ -24,6 +24,7 @@ from annotations.models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Work,
     Workspace,
 )
 
@@ -103,6 +104,7 @@ class Selection:
             Workspace: workspaces,
             Membership: memberships,
             Tag: tags,
+            Work: Work.objects.filter(pk__in=reports.values("work")),
             Report: reports,
             TaggedReport: tagged_reports,
             Section: Section.objects.filter(report__in=reports),

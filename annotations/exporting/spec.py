@@ -26,6 +26,7 @@ from annotations.models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Work,
     Workspace,
 )
 
@@ -84,6 +85,7 @@ def _specs():
             owner_fields=("workspace", "user"),
         ),
         Spec(Tag, ("name",), derived=("slug",)),
+        Spec(Work, ("uuid",), changed=("created_at",), workspace_path="workspace_id", owner_fields=("workspace",)),
         Spec(
             Report,
             ("uuid",),
