@@ -516,9 +516,14 @@ def best_candidates(quote: Quote, texts: list[str], limit: int = 3) -> list[tupl
     by how well they hold its words, then how well they hold them in their old context."""
     if not texts or not quote.exact.strip():
         return []
-    hits = process.extract(quote.exact, texts, scorer=fuzz.partial_ratio, limit=limit * 4, score_cutoff=50)
+    # Word overlap first (cheap over a whole report), then the closer character match on the few best.
+    shortlist = process.extract(quote.exact, texts, scorer=fuzz.token_set_ratio, limit=limit * 8, score_cutoff=40)
     needle = f"{quote.prefix}{quote.exact}{quote.suffix}"
-    scored = [(0.7 * score + 0.3 * fuzz.partial_ratio(needle, texts[index]), index) for _, score, index in hits]
+    scored = []
+    for _, _, index in shortlist:
+        words = fuzz.partial_ratio(quote.exact, texts[index])
+        if words >= 50:
+            scored.append((0.7 * words + 0.3 * fuzz.partial_ratio(needle, texts[index]), index))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [(index, round(score, 1)) for score, index in scored[:limit]]
 

@@ -73,8 +73,8 @@ def run_carry_over(*, old_report: Report, new_report: Report, user=None) -> Carr
 def annotations_carry_over(*, old_report: Report, new_report: Report, user=None) -> CarryOverResult:
     """Copy tag links, highlights (re-anchored), comment threads and source links of `old_report`
     onto the aligned passages of `new_report`; record what cannot be placed as orphans."""
-    old = list(old_report.passages.order_by("order").only("id", "uuid", "text", "kind", "label", "status"))
-    new = list(new_report.passages.order_by("order").only("id", "uuid", "text", "kind", "label"))
+    old = list(old_report.passages.order_by("order"))
+    new = list(new_report.passages.order_by("order"))
     old_at = {p.pk: k for k, p in enumerate(old)}
     highlights = list(Highlight.objects.filter(passage__report=old_report).order_by("passage__order", "start", "pk"))
     quotes = [(old_at[h.passage_id], Quote(h.exact, h.prefix, h.suffix, h.start, h.end)) for h in highlights]

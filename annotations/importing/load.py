@@ -100,6 +100,9 @@ def import_report_file(
 def _next_version(report: Report, of: Report, digest: str) -> Report:
     """Make `report` the next version of `of`'s work; returns the version annotations come from
     (the newest so far, whichever version was named)."""
+    if of.work_id is None:  # written in bulk (generated, or loaded from an old fixture): a series of one
+        of.work = Work.objects.create(workspace_id=of.workspace_id, title=of.title[:500])
+        Report.objects.filter(pk=of.pk).update(work=of.work)
     work = Work.objects.select_for_update().get(pk=of.work_id)
     versions = list(work.versions.order_by("version_number"))
     same = next((v for v in versions if v.content_sha256 == digest), None)
