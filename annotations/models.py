@@ -385,9 +385,9 @@ class PassageQuerySet(models.QuerySet):
                 ),
                 Prefetch(
                     "highlights",
-                    queryset=Highlight.objects.order_by("start", "end").prefetch_related(
-                        Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))
-                    ),
+                    queryset=Highlight.objects.filter(orphaned=False)
+                    .order_by("start", "end")
+                    .prefetch_related(Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))),
                 ),
             )
             .order_by("order")
@@ -467,6 +467,11 @@ class Highlight(ByUuidMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="highlights"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    orphaned = models.BooleanField(
+        default=False,
+        help_text="Its passage's text changed and its words could not be found again: hidden until a "
+        "curator places it (Needs review).",
+    )
     tags = TaggableManager(through=TaggedHighlight, blank=True)
 
     objects = UuidNaturalKeyManager()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 from simple_history.utils import bulk_create_with_history
 
-from .alignment import Piece, Quote, best_candidates, locate, plan_carry_over
+from .alignment import GroupAnchorer, Piece, Quote, best_candidates, locate, plan_carry_over
 from .models import (
     Comment,
     Highlight,
@@ -76,7 +76,9 @@ def annotations_carry_over(*, old_report: Report, new_report: Report, user=None)
     old = list(old_report.passages.order_by("order"))
     new = list(new_report.passages.order_by("order"))
     old_at = {p.pk: k for k, p in enumerate(old)}
-    highlights = list(Highlight.objects.filter(passage__report=old_report).order_by("passage__order", "start", "pk"))
+    highlights = list(
+        Highlight.objects.filter(passage__report=old_report, orphaned=False).order_by("passage__order", "start", "pk")
+    )
     quotes = [(old_at[h.passage_id], Quote(h.exact, h.prefix, h.suffix, h.start, h.end)) for h in highlights]
     plan = plan_carry_over(pieces_of(old), pieces_of(new), quotes)
     targets = {old[i].pk: [new[j] for j in js] for i, js in plan.passages.items()}
@@ -320,6 +322,52 @@ def _candidates(quote, new, new_texts):
     return [{"passage": str(new[j].uuid), "score": score} for j, score in best_candidates(quote, new_texts)]
 
 
+# --- A passage's text edited in place ----------------------------------------------------------------
+
+
+@transaction.atomic
+def passage_text_changed(*, passage: Passage, old_text: str) -> tuple[int, int]:
+    """Re-anchor the passage's highlights after its text changed from `old_text`, with the code
+    that carries them across versions. A highlight that cannot be placed with confidence is hidden
+    (orphaned) and listed for curators; it keeps its tags, comments and source links. Returns
+    (highlights kept, highlights orphaned)."""
+    if old_text == passage.text:
+        return 0, 0
+    anchorer = GroupAnchorer([old_text], [passage.text])
+    kept, orphans = 0, []
+    for highlight in passage.highlights.filter(orphaned=False).order_by("start", "pk"):
+        quote = Quote(highlight.exact, highlight.prefix, highlight.suffix, highlight.start, highlight.end)
+        anchor = anchorer.place(0, quote)
+        if anchor is not None:
+            _set_span(highlight, passage.text, anchor.start, anchor.end)
+            highlight.save(update_fields=["start", "end", "exact", "prefix", "suffix"])
+            kept += 1
+        else:
+            highlight.orphaned = True
+            highlight.save(update_fields=["orphaned"])
+            orphans.append((highlight, quote))
+    if orphans:
+        others = list(Passage.objects.filter(report_id=passage.report_id).order_by("order"))
+        texts = [p.text for p in others]
+        Orphan.objects.bulk_create(
+            Orphan(
+                report_id=passage.report_id,
+                passage=passage,
+                highlight=highlight,
+                reason="The passage's text was edited and the highlighted words could not be found again.",
+                candidates=_candidates(Quote(quote.exact, quote.prefix, quote.suffix), others, texts),
+            )
+            for highlight, quote in orphans
+        )
+    return kept, len(orphans)
+
+
+def _set_span(highlight, text, start, end):
+    highlight.start, highlight.end = start, end
+    for name, value in Highlight.quote_for(text, start, end).items():
+        setattr(highlight, name, value)
+
+
 # --- Curators place or dismiss orphans --------------------------------------------------------------
 
 
@@ -349,6 +397,30 @@ def orphan_place(*, orphan: Orphan, passage: Passage, user) -> Orphan:
 
 
 def _place_highlight(highlight: Highlight, passage: Passage, user) -> Highlight:
+    start, end = _span_in(highlight, passage)
+    if highlight.orphaned:  # orphaned by an edit of its own passage: it moves, with what hangs on it
+        moved_from = highlight.passage_id
+        _set_span(highlight, passage.text, start, end)
+        highlight.passage, highlight.orphaned = passage, False
+        highlight.save()
+        Comment.objects.filter(highlight=highlight).update(passage=passage)
+        taken = set(SourceLink.objects.filter(passage=passage).values_list("source_id", "relation"))
+        for link in SourceLink.objects.filter(highlight=highlight, passage_id=moved_from):
+            if (link.source_id, link.relation) in taken:
+                link.highlight = None  # the passage already cites it so: the old link stays where it was
+            else:
+                link.passage = passage
+            link.save()
+        return highlight
+    placed = {highlight.pk: (passage, start, end)}
+    new_highlights = _copy_highlights([highlight], placed, user)
+    _copy_highlight_tag_links(new_highlights)
+    _copy_comments(Comment.objects.filter(highlight=highlight), {}, new_highlights, user=user)
+    _copy_source_links(SourceLink.objects.filter(highlight=highlight), {}, new_highlights, {}, user=user)
+    return new_highlights[highlight.pk]
+
+
+def _span_in(highlight: Highlight, passage: Passage) -> tuple[int, int]:
     quote = Quote(highlight.exact, highlight.prefix, highlight.suffix)
     anchor = locate(quote, [passage.text])
     if anchor is not None:
@@ -359,12 +431,7 @@ def _place_highlight(highlight: Highlight, passage: Passage, user) -> Highlight:
         if match is None or match.score < 60 or match.dest_end <= match.dest_start:
             raise OrphanError("The highlighted words are not in that passage; pick another one.")
         start, end = match.dest_start, match.dest_end
-    placed = {highlight.pk: (passage, start, end)}
-    new_highlights = _copy_highlights([highlight], placed, user)
-    _copy_highlight_tag_links(new_highlights)
-    _copy_comments(Comment.objects.filter(highlight=highlight), {}, new_highlights, user=user)
-    _copy_source_links(SourceLink.objects.filter(highlight=highlight), {}, new_highlights, {}, user=user)
-    return new_highlights[highlight.pk]
+    return start, end
 
 
 @transaction.atomic

@@ -45,9 +45,9 @@ def panel_context(request, passage, *, error=None, selected_highlight=None):
             passage.tag_links.select_related("tag", "added_by").order_by(Lower("tag__name")), "added_by_id"
         ),
         "highlights": marked(
-            passage.highlights.select_related("created_by").prefetch_related(
-                Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))
-            ),
+            passage.highlights.filter(orphaned=False)
+            .select_related("created_by")
+            .prefetch_related(Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))),
             "created_by_id",
         ),
         "threads": threads,
