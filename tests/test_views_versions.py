@@ -236,3 +236,13 @@ def test_compare_page_query_count_does_not_grow_with_passages(
         response = client.get(reverse("annotations:report-compare", args=[new.uuid]))
     assert response.status_code == 200
     assert sum(response.context["comparison"].counts.values()) >= extra
+
+
+def test_an_oversized_new_version_is_refused_before_reading_it(client, curator, two_versions, settings):
+    _, new = two_versions
+    settings.REPORT_MAX_UPLOAD_BYTES = 100
+    client.force_login(curator)
+    upload = SimpleUploadedFile("huge.md", b"x" * 5000)
+    response = client.post(reverse("annotations:report-new-version", args=[new.uuid]), {"file": upload}, follow=True)
+    assert "file too large" in response.content.decode()
+    assert Report.objects.count() == 2
