@@ -115,3 +115,98 @@ def test_only_the_main_element_when_there_is_one():
     assert report.title == "The Report"
     assert [p.text for p in body(report)] == ["Report text."]
     assert [(n.label, n.text) for n in report.notes] == [("1", "A note.")]
+
+
+def test_footnote_table_with_back_links_holds_the_notes():
+    report = parse(
+        "<h1>Conferees</h1><p>The rule changed.<sup><a href='#fn1' name='ifn1'>1</a></sup></p>"
+        "<h2>Footnotes</h2><table><tr><td><a href='#ifn1' name='fn1'>1</a>.</td><td><p> The new rule.</p></td></tr>"
+        "<tr><td><a href='#ifn2' name='fn2'>2</a>.</td><td><p>See Rule XXVIII.</p></td></tr></table>"
+    )
+    assert [(p.text, p.footnotes) for p in body(report)] == [("The rule changed.", ["1"])]
+    assert [(n.label, n.text) for n in report.notes] == [("1", "The new rule."), ("2", "See Rule XXVIII.")]
+
+
+def test_an_ordinary_table_under_footnotes_stays_a_table():
+    report = parse("<h1>T</h1><p>Text.</p><h2>Footnotes</h2><table><tr><td>Year</td><td>Total</td></tr></table>")
+    assert report.notes == []
+    assert [p.kind for p in body(report)] == ["paragraph", "table"]
+
+
+def test_footnote_list_items_lose_their_own_number():
+    report = parse(
+        "<h1>T</h1><p>Text.<sup><a href='#fn1'>1</a></sup></p>"
+        "<ol class='footnotes'><li id='fn1'><a href='#ifn1' name='fn1'>1</a>. See the rule.</li></ol>"
+    )
+    assert [(n.label, n.text) for n in report.notes] == [("1", "See the rule.")]
+
+
+def test_site_links_and_author_contact_block_are_dropped():
+    report = parse(
+        "<h1>Witnesses</h1><div>August 25, 2015 (98-304)<br><a href='#Content'>Jump to Main Text of Report</a></div>"
+        "<p><a href='#share'>Share/Save</a> <a href='/alerts'>Subscribe</a></p><p>Committees invite witnesses.</p>"
+        "<p>Author Contact Information</p><div>Jane Doe, Analyst (jdoe@example.gov, 7-0000)</div>"
+        "<p>Acknowledgments</p><p>This report was first written by John Roe.</p>"
+    )
+    assert [(s.title, [p.text for p in s.passages]) for s in report.sections] == [
+        ("", ["Committees invite witnesses."]),
+        ("Acknowledgments", ["This report was first written by John Roe."]),
+    ]
+    assert (report.metadata.published_on.isoformat(), report.metadata.report_number) == ("2015-08-25", "98-304")
+
+
+def test_meta_tags_give_the_metadata():
+    report = parse(
+        "<html><head><meta name='citation_title' content='Hearings'>"
+        "<meta name='citation_author' content='Heitshusen, Valerie'><meta name='citation_author' content='Doe, Jane'>"
+        "<meta name='DC.publisher' content='Congressional Research Service'>"
+        "<meta name='citation_publication_date' content='2026/04/13'>"
+        "<meta name='citation_technical_report_number' content='98-317'>"
+        "<meta property='og:url' content='https://example.gov/98-317'>"
+        "<meta name='viewport' content='width=device-width'></head><body><h1>Hearings</h1><p>Text.</p></body></html>"
+    )
+    metadata = report.metadata
+    assert (metadata.authors, metadata.publisher, metadata.published_on.isoformat()) == (
+        "Valerie Heitshusen; Jane Doe",
+        "Congressional Research Service",
+        "2026-04-13",
+    )
+    assert (metadata.report_number, metadata.source_url) == ("98-317", "https://example.gov/98-317")
+
+
+def test_canonical_link_is_the_source_url():
+    report = parse("<html><head><link rel='canonical' href='https://example.org/r/1'></head><body><p>Text.</p>")
+    assert report.metadata.source_url == "https://example.org/r/1"
+
+
+def test_footnote_paragraphs_with_back_links_under_a_notes_heading():
+    report = parse(
+        "<h1>T</h1><p>Claim.<sup><a href='#fn1'>1</a></sup> Other.<sup><a href='#fn2'>2</a></sup></p>"
+        "<h2>Notes</h2><p><a href='#ifn1' name='fn1'>1</a>. First source.</p>"
+        "<p><a href='#ifn2' name='fn2'>2</a>. Second source.</p>"
+    )
+    assert [(p.text, p.footnotes) for p in body(report)] == [("Claim. Other.", ["1", "2"])]
+    assert [(n.label, n.text) for n in report.notes] == [("1", "First source."), ("2", "Second source.")]
+
+
+def test_hostile_meta_tags_and_huge_link_lines_are_plain_text():
+    links = "<a href='#share'>Share</a> " * 20_000
+    report = parse(
+        "<head><meta name='citation_author' content='&lt;img src=x onerror=alert(1)&gt;'>"
+        f"<meta name='citation_publication_date' content='{'9' * 5000}'></head><body><p>{links}</p><p>Text.</p>"
+    )
+    assert [p.text for p in body(report)] == ["Text."]
+    assert report.metadata.authors == "<img src=x onerror=alert(1)>"  # text: templates escape it
+    assert report.metadata.published_on is None
+
+
+def test_table_of_contents_is_neither_a_section_nor_text():
+    report = parse(
+        "<h1>Widgets</h1><h2>Contents</h2><ul><li><a href='#s1'>Introduction</a></li>"
+        "<li><a href='#s2'>Supply</a></li></ul>"
+        "<h2 id='s1'>Introduction</h2><p>Text.</p><h2 id='s2'>Supply</h2><p>More.</p>"
+    )
+    assert [(s.title, [p.text for p in s.passages]) for s in report.sections] == [
+        ("Introduction", ["Text."]),
+        ("Supply", ["More."]),
+    ]

@@ -121,3 +121,22 @@ def test_corrupt_pdf_is_refused_with_a_reason(data):
 def test_a_text_file_named_pdf_is_refused():
     with pytest.raises(ReportImportError, match="not a PDF file"):
         parse(b"Just some text, not a PDF at all.\n")
+
+
+def test_pdf_document_information_gives_publisher_number_and_date():
+    data = make_pdf(
+        [["Hearings", "", "Committees invite witnesses to testify at their hearings."]],
+        title="Hearings",
+        info={"Author": "Congressional Research Service", "Subject": "98-304", "CreationDate": "D:20150825000000"},
+    )
+    metadata = parse(data).metadata
+    assert (metadata.publisher, metadata.report_number, metadata.published_on.isoformat()) == (
+        "Congressional Research Service",
+        "98-304",
+        "2015-08-25",
+    )
+
+
+def test_pdf_author_who_is_a_person_is_the_author():
+    data = make_pdf([["Hearings", "", "Text of the report."]], title="Hearings", info={"Author": "Jane Doe"})
+    assert parse(data).metadata.authors == "Jane Doe"

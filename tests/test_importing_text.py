@@ -1,5 +1,6 @@
 """The plain-text parser on small texts, one artefact of PDF extraction at a time."""
 
+from datetime import date
 from pathlib import Path
 
 from annotations.importing import parse_report
@@ -311,12 +312,15 @@ def test_research_service_sample_page_breaks_notes_and_bullets():
     assert [s.title for s in report.sections if s.title] == [
         "Introduction", "Federal Programs", "State Revolving Funds", "Issues for Congress"
     ]  # fmt: skip
-    programs = report.sections[2].passages
+    sections = {section.title: section.passages for section in report.sections}
+    assert "" not in sections  # the date under the title is the report's metadata, not a passage
+    assert report.metadata.published_on == date(2022, 3, 3)
+    programs = sections["Federal Programs"]
     assert len(programs) == 1
     assert programs[0].text.endswith("which operates a loan and grant program that has been in place since the 1930s.")
     assert programs[0].footnotes == ["4", "5"]
-    assert report.sections[1].passages[0].footnotes == ["1", "2", "3"]
-    assert "$472.6 billion over 20 years" in report.sections[1].passages[0].text
+    assert sections["Introduction"][0].footnotes == ["1", "2", "3"]
+    assert "$472.6 billion over 20 years" in sections["Introduction"][0].text
     assert [(n.label, n.page) for n in report.notes] == [("1", 1), ("2", 1), ("3", 1), ("4", 2), ("5", 3)]
     bullets = [p.text for p in report.sections[-1].passages if p.kind == "list_item"]
     assert bullets == [
@@ -337,3 +341,48 @@ def test_endnotes_numbered_by_chapter():
         ("1", "First of two."),
     ]
     assert [p.footnotes for p in body(report)] == [["1", "2"], ["1"]]
+
+
+def test_byline_lines_under_the_title_are_metadata_not_a_paragraph():
+    report = parse_text(
+        "Judiciary Budget Request for FY2027\n\nBarry J. McMillion\nCongressional Research Service\nApril 20, 2026\n\n"
+        "Overview\n\nThe federal judiciary's budget request was made public in March.\n"
+    )
+    assert [(s.title, [p.text for p in s.passages]) for s in report.sections] == [
+        ("Overview", ["The federal judiciary's budget request was made public in March."])
+    ]
+    metadata = report.metadata
+    assert (metadata.authors, metadata.publisher, metadata.published_on) == (
+        "Barry J. McMillion",
+        "Congressional Research Service",
+        date(2026, 4, 20),
+    )
+
+
+def test_lines_of_names_alone_are_not_a_byline():
+    report = parse_text("Courts\n\nSupreme Court\nFederal Circuit\n\nThe courts asked for more money this year.\n")
+    assert report.metadata.authors == ""
+    assert "Supreme Court" in [s.title for s in report.sections] + [p.text for s in report.sections for p in s.passages]
+
+
+def test_series_name_at_the_page_bottom_is_furniture_and_the_publisher():
+    report = parse_text(
+        "Capital Markets\n\nIntroduction\nMarkets are where securities are issued and traded by many firms.\n"
+        "Congressional Research Service \n1 \n\f"
+    )
+    assert [p.text for s in report.sections for p in s.passages] == [
+        "Markets are where securities are issued and traded by many firms."
+    ]
+    assert report.metadata.publisher == "Congressional Research Service"
+
+
+def test_heading_wrapped_onto_a_second_line_is_one_heading():
+    wide = "Under normal conditions, capital markets provide reliable sources of financing for businesses and"
+    report = parse_text(
+        "Title\n\nIntroduction\n"
+        + "Markets are where securities are issued and traded; they finance many firms across the\n" * 3
+        + "economy, and the report looks at them.\nNormal Market Conditions Versus Crisis\nConditions\n"
+        + wide
+        + "\nhouseholds, who invest in them.\n"
+    )
+    assert [s.title for s in report.sections] == ["Introduction", "Normal Market Conditions Versus Crisis Conditions"]

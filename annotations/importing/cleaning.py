@@ -25,7 +25,7 @@ _CHARACTERS = {
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_LINE_END_HYPHEN = re.compile(r"[^\W\d_]+-[ \t]*\n[ \t]*[^\W\d_]+")
+_LINE_END_HYPHEN = re.compile(r"(?<![^\W\d_])[^\W\d_]+-[ \t]*\n[ \t]*[^\W\d_]+")
 _LETTERS_AT_END = re.compile(r"[^\W\d_]+$")
 _LETTERS_AT_START = re.compile(r"^[^\W\d_]+")
 

@@ -14,12 +14,14 @@ from simple_history.utils import bulk_create_with_history
 from ..models import Passage, Report, Section, Work, Workspace
 from ..versioning import CarryOverResult, run_carry_over
 from . import ParsedReport, ReportImportError, parse_report, refuse_oversized
-from .structure import is_notes_heading
+from .structure import ReportMetadata, is_notes_heading
 
 # progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
 Progress = Callable[[str, int, int], None]
 
 BATCH_SIZE = 500
+# Report fields filled from what the file says about the report (or given by the caller).
+METADATA_FIELDS = ("authors", "publisher", "published_on", "report_number", "source_url")
 
 
 @dataclass
@@ -41,6 +43,7 @@ def import_report_file(
     workspace: Workspace,
     filename: str | None = None,
     title: str | None = None,
+    metadata: dict | None = None,
     imported_by=None,
     force_new_version: bool = False,
     new_version_of: Report | None = None,
@@ -49,10 +52,11 @@ def import_report_file(
     """Import a report from a path, or from bytes plus their `filename` (an upload), atomically.
 
     Re-importing a file whose content is already in the workspace returns the existing report
-    with `created=False`, unless `force_new_version`. With `new_version_of` (a report), the file
-    becomes the next version of that report's work, in its workspace, and the annotations are
-    carried over (`versioning.run_carry_over`). Raises ReportImportError with a one-line reason;
-    then nothing has been written.
+    with `created=False`, unless `force_new_version`. Raises ReportImportError with a one-line
+    reason; then nothing has been written. `title` and `metadata` (authors, publisher,
+    published_on, report_number, source_url) override what the file says.
+    With `new_version_of` (a report), the file becomes the next version of that report's work, in
+    its workspace, and the annotations are carried over (`versioning.run_carry_over`).
     """
     if new_version_of is not None:
         workspace = new_version_of.workspace
@@ -85,6 +89,7 @@ def import_report_file(
             original_filename=Path(filename).name[:300],
             content_sha256=digest,
             imported_by=imported_by,
+            **_metadata_fields(parsed.metadata, metadata or {}),
         )
         previous = _next_version(report, new_version_of, digest) if new_version_of is not None else None
         report._history_user = imported_by  # simple-history's way to name the user outside a request
@@ -95,6 +100,16 @@ def import_report_file(
     result.warnings = parsed.warnings
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _metadata_fields(found: ReportMetadata, overrides: dict) -> dict:
+    """The report's bibliographic fields: what the caller gave, else what the file says, cut to fit."""
+    fields = {name: overrides.get(name) or getattr(found, name) for name in METADATA_FIELDS}
+    for name in ("authors", "publisher", "report_number"):
+        fields[name] = fields[name][: Report._meta.get_field(name).max_length]
+    if len(fields["source_url"]) > Report._meta.get_field("source_url").max_length:
+        fields["source_url"] = ""  # a cut address leads nowhere
+    return fields
 
 
 def _next_version(report: Report, of: Report, digest: str) -> Report:

@@ -5,14 +5,21 @@ enclosing ordered lists, "1.a" for <ol type="a"> inside item 1), blockquote quot
 one passage each (cells joined by " | ", one row a line). Footnote references are <sup> numbers
 and links to a footnote ("#fn1", "#_ftn1", class "footnote-ref"); footnote bodies are the items
 of a footnotes container (class or id "footnotes", role "doc-endnotes") or elements whose id
-names a footnote ("fn1", "ftn1", "footnote-1"). Navigation, scripts and styles are skipped.
+names a footnote ("fn1", "ftn1", "footnote-1"); under a "Footnotes" heading, a table whose rows
+start with a marker ("1." with a link back to the reference) holds one note a row. Navigation,
+scripts, styles, the site's own links ("Jump to…", "Share", "Subscribe"), an author-contact
+block and a table of contents under a "Contents" heading are skipped. Metadata comes from <meta>
+tags (citation_*, Dublin Core, Open Graph), the canonical link, and the byline lines under the
+title ("September 23, 2015 (98-380)").
 """
 
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from . import metadata as meta
 from .assemble import Block, build_report, shift_heading_levels
+from .chrome import CHROME_LINK
 from .cleaning import collapse_whitespace, normalise_characters
 from .footnotes import note_start, sentinel, superscript
 from .structure import ParsedReport, ReportImportError, is_notes_heading
@@ -33,6 +40,12 @@ _MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
 _NOTES_CONTAINER = re.compile(r"\b(?:footnotes|endnotes|doc-endnotes|doc-footnotes)\b", re.IGNORECASE)
 _NOTE_CLASS = re.compile(r"\b(?:footnote|endnote|MsoFootnoteText|MsoEndnoteText)\b", re.IGNORECASE)
 _MARKER_TEXT = re.compile(r"^[\[(]?(\d{1,4}|[*†‡§]{1,3})[\])]?$")
+_NOTE_ROW_MARKER = re.compile(r"^[\[(]?(\d{1,4}|[*†‡§]{1,3})[\])]?\.?$")
+# A paragraph that only labels a block: the author-contact block is the site's; the others are headings.
+_CONTACT_LABEL = re.compile(r"^(?:author|authors'?|contact)(?: contact)? information$", re.IGNORECASE)
+_CONTENTS = re.compile(r"^(?:table of )?contents$", re.IGNORECASE)
+_LABEL_HEADING = re.compile(r"^(?:acknowledge?ments?|about the authors?)$", re.IGNORECASE)
+_META_NAME = re.compile(r"^(?:citation_|dc\.|dcterms\.|og:|article:|author$|publisher$|date$)", re.IGNORECASE)
 
 
 @dataclass
@@ -75,11 +88,16 @@ class _ReportHTMLParser(HTMLParser):
         self.notes_container_depth = 0
         self.in_notes_section = False
         self.pre_depth = 0
+        self.meta_pairs: list[tuple[str, str]] = []  # (name, content) of <meta> tags and the canonical link
+        self.in_contact = False  # inside an author-contact block, skipped up to the next heading
+        self.in_contents = False  # under a "Contents" heading, skipped up to the next heading
 
     # --- tags -----------------------------------------------------------------------------
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
+        if tag in ("meta", "link"):
+            self._meta(attributes)
         if tag == "title":
             self.in_title = True
         elif self.skip_tag:
@@ -160,10 +178,12 @@ class _ReportHTMLParser(HTMLParser):
                     self.table.append(self.row)
                 self.row = None
             elif tag == "table":
-                rows = "\n".join(" | ".join(row) for row in self.table)
-                self.table = None
-                if rows.strip():
-                    self.blocks.append(Block(self._kind("table"), rows))
+                rows, self.table = self.table, None
+                notes = self._note_rows(rows)
+                if notes:
+                    self.blocks.extend(notes)
+                elif any(any(row) for row in rows):
+                    self.blocks.append(Block(self._kind("table"), "\n".join(" | ".join(row) for row in rows)))
         else:
             if tag in _BLOCK or depth in (self.note_depth, self.notes_container_depth):
                 self._flush()
@@ -202,6 +222,8 @@ class _ReportHTMLParser(HTMLParser):
         in_note = self.note_label is not None or self.notes_container_depth
         if capture.is_backlink or (in_note and capture.is_reference and marker):
             text = ""  # "↩" back links, and the note's own marker linking back
+        elif capture.tag == "a" and CHROME_LINK.match(collapse_whitespace(inner)):
+            text = ""  # the site's own links: "Jump to Main Text of Report", "Share/Save"
         elif marker and (capture.is_reference or _inside_reference(self.captures)):
             text = sentinel(marker.group(1))
         elif marker and capture.tag == "sup":
@@ -219,6 +241,22 @@ class _ReportHTMLParser(HTMLParser):
         if tag == "p" and _NOTE_CLASS.search(attributes.get("class", "")) and "ref" not in attributes.get("class", ""):
             return ""  # the marker is at the start of its text
         return None
+
+    def _note_rows(self, rows: list[list[str]]) -> list[Block]:
+        """Under a notes heading, a table of "1. | text" rows holds the notes; [] for another table."""
+        if not (self.in_notes_section or self.notes_container_depth) or not rows:
+            return []
+        markers = [_NOTE_ROW_MARKER.match(row[0]) if len(row) >= 2 else None for row in rows]
+        if not all(markers):
+            return []
+        return [Block("note", " ".join(row[1:]), marker.group(1)) for row, marker in zip(rows, markers, strict=True)]
+
+    def _meta(self, attributes: dict) -> None:
+        name = attributes.get("name") or attributes.get("property") or ""
+        if attributes.get("rel", "").lower() == "canonical" and attributes.get("href"):
+            self.meta_pairs.append(("canonical", attributes["href"]))
+        elif _META_NAME.match(name) and attributes.get("content"):
+            self.meta_pairs.append((name, attributes["content"]))
 
     # --- text and blocks ------------------------------------------------------------------
 
@@ -251,9 +289,18 @@ class _ReportHTMLParser(HTMLParser):
         if not text.strip():
             return
         heading = next((_HEADING.match(tag) for tag, _ in reversed(self.stack) if _HEADING.match(tag)), None)
+        if heading is None and _LABEL_HEADING.match(text) and self.note_label is None:
+            heading = _HEADING.match("h2")
         if heading and self.note_label is None:
-            self.blocks.append(Block("heading", text, level=int(heading.group(1))))
+            self.in_contents = bool(_CONTENTS.match(text))
+            if not self.in_contents:  # a table of contents repeats the headings: neither section nor text
+                self.blocks.append(Block("heading", text, level=int(heading.group(1))))
             self.in_notes_section = is_notes_heading(text)
+            self.in_contact = False
+            return
+        if _CONTACT_LABEL.match(text):
+            self.in_contact = True
+        if self.in_contact or self.in_contents:
             return
         kind = self._kind("paragraph")
         label = ""
@@ -264,6 +311,8 @@ class _ReportHTMLParser(HTMLParser):
                 found = note_start(text)
                 if found:
                     label, text = found[0], found[1]
+            elif re.match(rf"^[\[(]?{re.escape(label)}[\])]?[.)]?\s", text):
+                text = text.split(None, 1)[1]  # the note's own number, printed before it
             if self.blocks and self.blocks[-1].kind == "note" and self.blocks[-1].label == label and label:
                 self.blocks[-1].text += " " + text  # a second paragraph of the same note
                 return
@@ -330,4 +379,18 @@ def parse_html(text: str, *, warnings: list[str] | None = None) -> ParsedReport:
         title = top[0].text
     elif not title and top:
         title = top[0].text
-    return build_report(title, shift_heading_levels(blocks), warnings)
+    metadata = meta.from_pairs(parser.meta_pairs)
+    blocks = _take_byline(blocks, title, metadata)
+    report = build_report(title, shift_heading_levels(blocks), warnings)
+    report.metadata = metadata
+    return report
+
+
+def _take_byline(blocks: list[Block], title: str, metadata) -> list[Block]:
+    """Byline paragraphs before the body: "September 23, 2015 (98-380)", "By Jane Doe"."""
+    lead = 0
+    while lead < len(blocks) and blocks[lead].kind == "paragraph":
+        lead += 1
+    found, taken = meta.take_byline([block.text for block in blocks[:lead]], title)
+    metadata.fill_from(found)
+    return blocks[taken:]

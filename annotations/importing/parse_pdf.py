@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
+from .metadata import from_pairs
 from .parse_text import parse_text
-from .structure import ParsedReport, ReportImportError
+from .structure import ParsedReport, ReportImportError, ReportMetadata
 
 # Below this many letters and digits in the whole file there is no text layer worth importing.
 _MIN_TEXT = 20
@@ -35,6 +36,7 @@ def parse_pdf(data: bytes, *, progress: Callable[[int, int], None] | None = None
             _decrypt(reader)
             pages = _page_texts(reader, warnings, progress)
             title = _metadata_title(reader)
+            information = _information(reader)
     except ReportImportError:
         raise
     except (FileNotDecryptedError, DependencyError):
@@ -46,7 +48,19 @@ def parse_pdf(data: bytes, *, progress: Callable[[int, int], None] | None = None
     empty = [number for number, text in enumerate(pages, start=1) if _text_size(text) == 0]
     if empty:
         warnings.append(f"{len(empty)} page(s) without a text layer (scanned?): {_page_list(empty)}")
-    return parse_text("\f".join(pages), title_hint=title, warnings=warnings, paged=True)
+    report = parse_text("\f".join(pages), title_hint=title, warnings=warnings, paged=True)
+    report.metadata.fill_from(information)  # what the first page says comes first
+    return report
+
+
+def _information(reader: PdfReader) -> ReportMetadata:
+    """Author, subject (a report number), creation date from the document information dictionary."""
+    try:
+        entries = dict(reader.metadata or {})
+    except Exception:  # a damaged info dictionary only costs the metadata
+        return ReportMetadata()
+    pairs = [(str(key).lstrip("/"), str(value)) for key, value in entries.items() if key != "/Title"]
+    return from_pairs(pairs)
 
 
 @contextmanager

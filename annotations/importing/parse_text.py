@@ -22,6 +22,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from . import metadata as meta
 from .assemble import Block, build_report
 from .cleaning import Vocabulary, collapse_whitespace, join_lines, normalise_characters
 from .footnotes import note_start, referenced_markers
@@ -131,12 +132,19 @@ def parse_text(
     dropped = sum(1 for i in furniture if lines[i].text)
     if dropped:
         warnings.append(f"dropped {dropped} line(s) of page furniture (page numbers, running headers, contents)")
+    series = meta.find_publisher([lines[i].text for i in sorted(furniture)])
     lines = [line for i, line in enumerate(lines) if i not in furniture and i != title_index]
+    # The byline under the title: "Barry J. McMillion" / "Congressional Research Service" / "April 20, 2026".
+    metadata, taken = meta.take_byline([line.text for line in lines[:40]], title)
+    lines = lines[taken:]
     if not any(line.text for line in lines):
         raise ReportImportError("no text found")
     segmenter = _Segmenter(lines, _measure(lines), Vocabulary(text))
     blocks = segmenter.run()
-    return build_report(title, blocks, warnings)
+    report = build_report(title, blocks, warnings)
+    metadata.publisher = metadata.publisher or series
+    report.metadata = metadata
+    return report
 
 
 def ends_sentence(text: str) -> bool:
@@ -190,7 +198,22 @@ def _furniture(lines: list[Line]) -> set[int]:
         for i, line in enumerate(lines)
         if line.text and (_PAGE_NUMBER.match(line.text) or _RULE.match(line.text) or _dot_leader(line.text))
     }
-    return drop | _running_lines(lines) | _table_of_contents(lines)
+    return drop | _running_lines(lines) | _table_of_contents(lines) | _series_lines(lines)
+
+
+def _series_lines(lines: list[Line]) -> set[int]:
+    """The report series named at the top or bottom of a page ("Congressional Research Service 1"):
+    page furniture, however few pages there are."""
+    by_page: dict[int | None, list[int]] = {}
+    for i, line in enumerate(lines):
+        if line.text and not _PAGE_NUMBER.match(line.text):
+            by_page.setdefault(line.page, []).append(i)
+    return {
+        i
+        for indexes in by_page.values()
+        for i in indexes[:2] + indexes[-3:]
+        if meta.publisher_name(re.sub(r"\s+\d{1,4}$", "", lines[i].text))
+    }
 
 
 def _dot_leader(text: str) -> bool:
@@ -365,6 +388,7 @@ class _Segmenter:
         self.list_levels: list[tuple[str, str]] = []  # (kind, value) of the enclosing list items
         self.in_notes_section = False
         self.next_filled: list[int] = self._next_filled_indexes()
+        self.heading_tail: int | None = None  # the second line of a heading that wrapped
 
     def _next_filled_indexes(self) -> list[int]:
         following = [-1] * len(self.lines)
@@ -379,6 +403,9 @@ class _Segmenter:
         for i, line in enumerate(self.lines):
             if not line.text:
                 self.blank_before = True
+                continue
+            if i == self.heading_tail:
+                self.heading_tail = None
                 continue
             self._take(i, line)
             self.blank_before = False
@@ -525,7 +552,18 @@ class _Segmenter:
             return False
         # Several short lines in a row are an address, a cover page or a list, not a heading.
         short_next = self._heading_shape(nxt) and len(nxt) < 0.8 * self.layout.width
+        if following == i + 1 and short_next and self._wraps_onto(following):
+            self.heading_tail = following
+            return True
         return following != i + 1 or not short_next or _KNOWN_HEADINGS.match(nxt) is not None
+
+    def _wraps_onto(self, second: int) -> bool:
+        """A heading too long for its line: a word or three on the next line, then the text at full width."""
+        after = self.next_filled[second]
+        if after < 0 or len(self.lines[second].text.split()) > 3:
+            return False
+        text = self.lines[after].text
+        return len(text) >= 0.7 * self.layout.width and not text[0].islower()
 
     def _heading_shape(self, text: str) -> bool:
         words = text.split()
@@ -542,6 +580,8 @@ class _Segmenter:
 
     def _add_heading(self, line: Line) -> None:
         text = line.text
+        if self.heading_tail is not None:
+            text = f"{text} {self.lines[self.heading_tail].text}"
         numbered = _NUMBERED_HEADING.match(text)
         level = 1
         if numbered and numbered.group("number")[0].isdigit():

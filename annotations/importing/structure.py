@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 _NOTES_HEADING = re.compile(r"^(?:\d{1,2}\.?\s+)?(?:notes|endnotes|footnotes)$", re.IGNORECASE)
 
@@ -32,6 +33,23 @@ class ParsedSection:
 
 
 @dataclass
+class ReportMetadata:
+    """What a file says about the report itself: from meta tags, PDF metadata, header lines or the first page."""
+
+    authors: str = ""  # "First Last; First Last"
+    publisher: str = ""  # the organisation or series: "Congressional Research Service"
+    published_on: date | None = None
+    report_number: str = ""  # "R48903", "GAO-15-541T", "98-380"
+    source_url: str = ""
+
+    def fill_from(self, other: "ReportMetadata") -> None:
+        """Take `other`'s values for the fields this one has not found."""
+        for name in ("authors", "publisher", "published_on", "report_number", "source_url"):
+            if not getattr(self, name) and getattr(other, name):
+                setattr(self, name, getattr(other, name))
+
+
+@dataclass
 class ParsedReport:
     title: str
     # In reading order; passages before the first heading go in a first section whose title is ""
@@ -39,3 +57,4 @@ class ParsedReport:
     sections: list[ParsedSection]
     notes: list[ParsedPassage]  # footnote/endnote bodies, kind="note", label=marker
     warnings: list[str] = field(default_factory=list)
+    metadata: ReportMetadata = field(default_factory=ReportMetadata)

@@ -2,17 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models.functions import Greatest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions
-from ..forms import PassageFilterForm, ReportUploadForm
+from .. import permissions, services
+from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
-from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
+from ..models import Passage, Report, Tag, TaggedPassage
 from ..reading import note_finder
 from ..versioning import report_versions
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
@@ -28,31 +27,13 @@ REPORT_SORTS = {
 }
 
 
-def latest_or(queryset, field, default):
-    """Correlated MAX(field) of `queryset`, or `default`: never NULL, so Greatest() behaves the same
-    on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
-    latest = queryset.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
-    return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
-
-
 def reports_for_list(workspace):
     return (
         Report.objects.filter(workspace=workspace)
         .latest_versions()
         .with_progress()
-        .annotate(
-            last_activity=Greatest(
-                F("created_at"),
-                latest_or(Passage.objects.filter(report=OuterRef("pk")), "updated_at", F("created_at")),
-                latest_or(Comment.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
-                latest_or(
-                    TaggedPassage.objects.filter(content_object__report=OuterRef("pk")), "created_at", F("created_at")
-                ),
-                latest_or(Highlight.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
-                latest_or(SourceLink.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
-            ),
-            tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1),
-        )
+        .with_last_activity()
+        .annotate(tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1))
     )
 
 
@@ -192,13 +173,30 @@ def report_read(request, uuid):
         section.page_offset = starts[section.pk] // PAGE_SIZE * PAGE_SIZE if section.pk in starts else None
     context.update(
         sections=sections,
-        codebook=Tag.objects.only("name", "description"),
+        codebook=Tag.objects.filter(workspace=report.workspace).only("name", "description"),
         members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
+        metadata_form=ReportMetadataForm(instance=report) if context["can_curate"] else None,
         versions=report_versions(report),
         version_form=ReportUploadForm(),
     )
     return render(request, "annotations/report_read.html", context)
+
+
+@login_required
+@require_POST
+def report_metadata(request, uuid):
+    """Curators correct a report's title, authors, publisher, date, number and source URL."""
+    report = get_report_for_user(request, uuid)
+    require(permissions.can_curate, request.user, report.workspace)
+    form = ReportMetadataForm(request.POST, instance=Report.objects.get(pk=report.pk))
+    if form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in services.REPORT_METADATA_FIELDS}
+        services.report_update_metadata(report=report, user=request.user, **fields)
+        messages.success(request, "Report details saved.")
+        return redirect(report)
+    context = {"report": report, "metadata_form": form, **roles_context(request.user, report.workspace)}
+    return render(request, "annotations/report_metadata.html", context, status=400)
 
 
 @login_required

@@ -19,8 +19,11 @@ def _content(lines) -> bytes:
     return b"\n".join(ops)
 
 
-def make_pdf(pages, *, title: str | None = None) -> bytes:
-    """A PDF with one page per item of `pages` (each a list of lines; None for a page with no text)."""
+def make_pdf(pages, *, title: str | None = None, info: dict[str, str] | None = None) -> bytes:
+    """A PDF with one page per item of `pages` (each a list of lines; None for a page with no text).
+
+    `info` adds entries to the document information dictionary ({"Author": ..., "CreationDate": ...}).
+    """
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -42,7 +45,9 @@ def make_pdf(pages, *, title: str | None = None) -> bytes:
         )
     add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)))
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % page_tree
-    info = add(b"<< /Title (%s) >>" % _escape(title)) if title else None
+    entries = {"Title": title, **(info or {})} if title else dict(info or {})
+    body = b" ".join(b"/%s (%s)" % (key.encode(), _escape(value)) for key, value in entries.items() if value)
+    info_ref = add(b"<< %s >>" % body) if body else None
 
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -53,7 +58,7 @@ def make_pdf(pages, *, title: str | None = None) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     trailer = b"<< /Size %d /Root %d 0 R" % (len(objects) + 1, catalog)
-    if info:
-        trailer += b" /Info %d 0 R" % info
+    if info_ref:
+        trailer += b" /Info %d 0 R" % info_ref
     out += b"trailer\n%s >>\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref)
     return bytes(out)

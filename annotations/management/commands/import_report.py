@@ -1,16 +1,34 @@
+import argparse
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
 from annotations.importing import ReportImportError
-from annotations.importing.load import import_report_file
-from annotations.models import Report, Workspace
+from annotations.importing.load import METADATA_FIELDS, import_report_file
+from annotations.models import Report, Workspace, http_url_validator
 
 DEFAULT_WORKSPACE = "default"
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _http_url(value):
+    try:
+        http_url_validator(value)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(f"not an http(s) address: {value!r}") from None
+    return value
 
 
 class Command(BaseCommand):
@@ -22,6 +40,13 @@ class Command(BaseCommand):
             "--workspace", help=f"slug of the workspace (default: '{DEFAULT_WORKSPACE}', created when missing)"
         )
         parser.add_argument("--title", help="the report's title (default: taken from the file)")
+        parser.add_argument("--authors", help="authors, '; ' between names (default: read from the file)")
+        parser.add_argument("--publisher", help="publisher or report series (default: read from the file)")
+        parser.add_argument(
+            "--published-on", type=_date, help="publication date, YYYY-MM-DD (default: read from the file)"
+        )
+        parser.add_argument("--report-number", help="the publisher's report number (default: read from the file)")
+        parser.add_argument("--source-url", type=_http_url, help="where the report was published (http or https)")
         parser.add_argument(
             "--force-new-version",
             action="store_true",
@@ -34,6 +59,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, workspace, title, force_new_version, new_version_of, **options):
+        metadata = {name: options[name] for name in METADATA_FIELDS if options.get(name)}
         bars = _ProgressBars()
         previous = self._report(new_version_of) if new_version_of else None
         if previous is not None and workspace and workspace != previous.workspace.slug:
@@ -48,6 +74,7 @@ class Command(BaseCommand):
                     Path(path),
                     workspace=target,
                     title=title,
+                    metadata=metadata,
                     force_new_version=force_new_version,
                     new_version_of=previous,
                     progress=bars,

@@ -18,7 +18,7 @@ def give_each_report_its_own_work(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0003_full_text_search"),
+        ("annotations", "0008_i15_report_number"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0004_i18_versions'),
+        ('annotations', '0009_i18_versions'),
     ]
 
     operations = [
