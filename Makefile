@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test check check-import bench bench-peer bench-api load lint clean openapi
+.PHONY: run test check check-import bench bench-peer bench-api bench-versions load lint clean openapi
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench-peer: $(VENV)/.runtime
 
 bench-api: $(VENV)/.dev
 	$(PY) bench/api.py
+
+# Just the version carry-over figure (1,000 passages, ~5,000 annotations), on a throwaway SQLite file.
+bench-versions: $(VENV)/.dev
+	tmp=$$(mktemp -d) && export DATABASE_URL=sqlite:///$$tmp/bench.sqlite3 && \
+	$(PY) manage.py migrate --verbosity 0 && $(PY) bench/carry_over.py; status=$$?; rm -rf $$tmp; exit $$status
 
 load: $(VENV)/.runtime
 	$(PY) bench/load.py

@@ -1,11 +1,17 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate
 
 
 def _repair_search_index(using, **kwargs):
     from .search import sqlite_fts_repair
 
     sqlite_fts_repair(using)
+
+
+def _report_deleted(instance, **kwargs):
+    from .versioning import work_after_version_deleted
+
+    work_after_version_deleted(instance)
 
 
 class AnnotationsConfig(AppConfig):
@@ -22,3 +28,6 @@ class AnnotationsConfig(AppConfig):
         from . import signals
 
         signals.connect()
+
+        # However a report is deleted (admin, queryset, workspace cascade), its work stays coherent.
+        post_delete.connect(_report_deleted, sender="annotations.Report")

@@ -30,6 +30,7 @@ from .models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Work,
     Workspace,
 )
 
@@ -247,6 +248,7 @@ def _pin_identities(workspace):
     demo are identical (and so is the fixture made from them)."""
     minute = timedelta(minutes=1)
     records = [
+        (Work, Work.objects.filter(workspace=workspace).order_by("id")),
         (Report, Report.objects.filter(workspace=workspace).order_by("id")),
         (Tag, Tag.objects.filter(workspace=workspace).order_by("id")),
         (Passage, Passage.objects.filter(report__workspace=workspace).order_by("report_id", "order")),

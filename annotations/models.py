@@ -499,7 +499,31 @@ class TaggedReport(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
 # --- Reports and their passages -----------------------------------------------------------------
 
 
+class Work(ByUuidMixin, Stamped):
+    """A report as a series of versions (a revised edition is the next version of its work)."""
+
+    uuid = uuid_field()
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="works")
+    title = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    workspace_path = "workspace"
+    objects = UuidNaturalKeyManager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "report series (work)"
+        verbose_name_plural = "report series (works)"
+
+    def __str__(self):
+        return self.title
+
+
 class ReportQuerySet(WorkspaceScopedQuerySet):
+    def latest_versions(self):
+        """Each work's newest version only (the report list shows those)."""
+        return self.filter(is_latest=True)
+
     def with_progress(self):
         """Counts the report list shows: passages, tagged, approved, open threads; last activity."""
         passages = Passage.objects.filter(report=OuterRef("pk"))
@@ -554,6 +578,18 @@ class Report(ByUuidMixin, Stamped):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     tags = tags_field(TaggedReport)
+    work = models.ForeignKey(
+        Work,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="versions",
+        help_text="The series of versions this report belongs to.",
+    )
+    version_number = models.PositiveIntegerField(default=1, help_text="1 for the first version of the work.")
+    is_latest = models.BooleanField(
+        default=True, db_index=True, help_text="The newest version of its work; older versions are read-only."
+    )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     workspace_path = "workspace"
@@ -561,10 +597,19 @@ class Report(ByUuidMixin, Stamped):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="unique_report_slug")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "slug"], name="unique_report_slug"),
+            models.UniqueConstraint(fields=["work", "version_number"], name="unique_work_version"),
+        ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # Every report belongs to a work: a new report starts its own series.
+        if self.work_id is None:
+            self.work = Work.objects.create(workspace_id=self.workspace_id, title=self.title[:500])
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return uuid_url("annotations:report-read", self.uuid)
@@ -649,9 +694,9 @@ class PassageQuerySet(WorkspaceScopedQuerySet):
                 ),
                 Prefetch(
                     "highlights",
-                    queryset=Highlight.objects.order_by("start", "end").prefetch_related(
-                        Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))
-                    ),
+                    queryset=Highlight.objects.filter(orphaned=False)
+                    .order_by("start", "end")
+                    .prefetch_related(Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))),
                 ),
             )
             .order_by("order")
@@ -750,6 +795,11 @@ class Highlight(ByUuidMixin, Stamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="highlights"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    orphaned = models.BooleanField(
+        default=False,
+        help_text="Its passage's text changed and its words could not be found again: hidden until a "
+        "curator places it (Needs review).",
+    )
     tags = tags_field(TaggedHighlight)
 
     workspace_path = "passage__report__workspace"
@@ -758,9 +808,7 @@ class Highlight(ByUuidMixin, Stamped):
     class Meta:
         ordering = ["passage", "start", "end"]
         verbose_name = "highlighted span"
-        constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="highlight_nonempty_span")
-        ]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="highlight_nonempty_span")]
 
     def __str__(self):
         return f"“{self.exact[:60]}”"
@@ -967,9 +1015,7 @@ class SourceLink(ByUuidMixin, Stamped):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["passage", "source", "relation"], name="unique_source_link")
-        ]
+        constraints = [models.UniqueConstraint(fields=["passage", "source", "relation"], name="unique_source_link")]
 
     def __str__(self):
         return f"{self.passage} {self.relation} {self.source}"
@@ -1103,3 +1149,44 @@ class ApiToken(models.Model):
     @staticmethod
     def digest(secret):
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Orphan(ByUuidMixin, models.Model):
+    """An annotation that could not be placed with confidence in a report's new version (or in a
+    passage's edited text): kept for a curator to place or dismiss, never silently misplaced.
+
+    `passage` is where the annotation was (the old version's passage, which keeps its own copy);
+    `highlight` is set when the orphan is a highlight, else it is the passage's own annotations
+    (tag links, comment threads, source links). `report` is the version it needs a place in."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Needs review"
+        PLACED = "placed", "Placed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    uuid = uuid_field()
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="orphans")
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="+")
+    highlight = models.ForeignKey(Highlight, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    candidates = models.JSONField(
+        default=list, blank=True, help_text="The best places found: [{passage: uuid, score: 0-100}]."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    placed_in = models.ForeignKey(Passage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    workspace_path = "report__workspace"
+    objects = UuidNaturalKeyManager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "orphaned annotation"
+
+    def __str__(self):
+        what = f"“{self.highlight.exact[:60]}”" if self.highlight_id else f"annotations of {self.passage}"
+        return f"{what} ({self.get_status_display()})"

@@ -65,6 +65,21 @@ class EditConflict(ServiceError):
         )
 
 
+def ensure_latest(passages: Iterable[Passage]) -> None:
+    """Annotations are written on the newest version only: an old version keeps, read-only, what
+    was carried from it to the next. Reports already loaded are read as they are; the others in one query."""
+    passages = list(passages)
+    loaded = [p.report for p in passages if Passage.report.is_cached(p)]
+    unloaded = [p.pk for p in passages if not Passage.report.is_cached(p)]
+    old = next((report for report in loaded if not report.is_latest), None)
+    if old is None and unloaded:
+        old = Report.objects.filter(passages__pk__in=unloaded, is_latest=False).first()
+    if old is not None:
+        raise ServiceError(
+            f"This is version {old.version_number} of the report, not its newest version: it is read-only."
+        )
+
+
 # --- Tags -----------------------------------------------------------------------------------
 
 
@@ -118,6 +133,7 @@ def tag_get_or_create(*, workspace, name: str) -> Tag:
 @transaction.atomic
 def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
+    ensure_latest([passage])
     tag = tag_get_or_create(workspace=passage.report.workspace, name=name)
     _link_once(TaggedPassage, content_object=passage, tag=tag, added_by=user)
     return tag
@@ -125,6 +141,7 @@ def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
 
 @transaction.atomic
 def passage_remove_tag(*, passage: Passage, tag: Tag) -> None:
+    ensure_latest([passage])
     TaggedPassage.objects.filter(content_object=passage, tag=tag).delete()
 
 
@@ -137,6 +154,7 @@ def _same_workspace(tag: Tag, passages: list[Passage]) -> None:
 def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
+    ensure_latest(passages)
     _same_workspace(tag, passages)
     have = set(
         TaggedPassage.objects.filter(tag=tag, content_object__in=passages).values_list("content_object_id", flat=True)
@@ -163,6 +181,8 @@ def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user=None)
 
 @transaction.atomic
 def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
+    passages = list(passages)
+    ensure_latest(passages)
     deleted, _ = TaggedPassage.objects.filter(tag=tag, content_object__in=list(passages)).delete()
     return deleted
 
@@ -265,6 +285,7 @@ def passage_set_status(*, passage: Passage, status: str, expected_version: int |
     """Change a passage's review status; with expected_version, refuse if someone else changed it."""
     if status not in Passage.Status.values:
         raise ServiceError(f"Unknown status {status!r}.")
+    ensure_latest([passage])
     with transaction.atomic():
         current = Passage.objects.select_for_update().get(pk=passage.pk)
         if expected_version is not None and current.version != expected_version:
@@ -294,6 +315,7 @@ def highlight_create(
     *, passage: Passage, start: int, end: int, user=None, tags: Iterable[str] = (), comment: str = ""
 ) -> Highlight:
     """A highlight over passage.text[start:end] (code points), with optional tags and a first comment."""
+    ensure_latest([passage])
     highlight = Highlight(
         passage=passage, start=start, end=end, created_by=user, **Highlight.quote_for(passage.text, start, end)
     )
@@ -351,6 +373,7 @@ def comment_create(
             if existing.author_id != getattr(author, "pk", None) or existing.passage_id != passage.pk:
                 raise ServiceError("This form was already used. Reload the page and try again.")
             return existing
+    ensure_latest([passage])
     if parent is not None:
         parent = parent.parent or parent
         highlight = parent.highlight
@@ -371,6 +394,7 @@ def comment_create(
 
 def comment_edit(*, comment: Comment, body: str, expected_version: int | None = None) -> Comment:
     body = _clean_body(body)
+    ensure_latest([comment.passage])
     with transaction.atomic():
         current = Comment.objects.select_for_update().get(pk=comment.pk)
         if current.deleted_at is not None:
@@ -387,6 +411,7 @@ def comment_edit(*, comment: Comment, body: str, expected_version: int | None = 
 
 def comment_delete(*, comment: Comment) -> Comment:
     """Soft delete: the text goes, the thread keeps its shape and its replies."""
+    ensure_latest([comment.passage])
     if comment.deleted_at is None:
         comment.deleted_at = timezone.now()
         comment.version += 1
@@ -396,6 +421,7 @@ def comment_delete(*, comment: Comment) -> Comment:
 
 def comment_set_resolved(*, comment: Comment, resolved: bool) -> Comment:
     """Resolve or reopen the thread the comment belongs to."""
+    ensure_latest([comment.passage])
     root = comment.parent or comment
     if root.resolved != resolved:
         root.resolved = resolved
@@ -444,6 +470,7 @@ def source_link_create(
     highlight: Highlight | None = None,
     user=None,
 ) -> tuple[SourceLink, bool]:
+    ensure_latest([passage])
     link = SourceLink(
         passage=passage,
         source=source,

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from .views import comments, highlights, home, insights, members, passages, reports, search, sources, tags, tokens
+from .views import (
+    comments,
+    highlights,
+    home,
+    insights,
+    members,
+    passages,
+    reports,
+    search,
+    sources,
+    tags,
+    tokens,
+    versions,
+)
 
 app_name = "annotations"
 
@@ -20,6 +33,11 @@ urlpatterns = [
     path("r/<uuid:uuid>/passages/", reports.report_passages, name="report-passages"),
     path("r/<uuid:uuid>/metadata/", reports.report_metadata, name="report-metadata"),
     path("r/<uuid:uuid>/heatmap/", insights.report_heatmap, name="report-heatmap"),
+    path("r/<uuid:uuid>/new-version/", versions.report_new_version, name="report-new-version"),
+    path("r/<uuid:uuid>/review/", versions.report_orphans, name="report-orphans"),
+    path("r/<uuid:uuid>/compare/", versions.report_compare, name="report-compare"),
+    path("o/<uuid:uuid>/place/", versions.orphan_place_view, name="orphan-place"),
+    path("o/<uuid:uuid>/dismiss/", versions.orphan_dismiss_view, name="orphan-dismiss"),
     path("p/<uuid:uuid>/", passages.passage_detail, name="passage-detail"),
     path("p/<uuid:uuid>/panel/", passages.passage_panel, name="passage-panel"),
     path("p/<uuid:uuid>/history/", passages.passage_history, name="passage-history"),

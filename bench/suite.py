@@ -33,7 +33,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from annotations.management.commands import generate_corpus as corpus  # noqa: E402
 from annotations.models import Comment, Passage, Report, SourceLink, TaggedPassage, Workspace  # noqa: E402
 from annotations.search import _backend, parse_query, search  # noqa: E402
-from bench import api, loadgen  # noqa: E402
+from bench import api, carry_over, loadgen  # noqa: E402
 
 SEARCH_PASSAGES = int(os.environ.get("BENCH_PASSAGES", "100000"))
 PASSAGES_PER_REPORT = 1000
@@ -394,6 +394,7 @@ def main():
             ("import_report", lambda: import_throughput(tmp)),
             ("fixtures_100k", lambda: fixtures(tmp, fresh_database_url)),
             ("gunicorn", gunicorn),
+            ("version_carry_over", carry_over.main),
         ]
         for name, step in steps:
             log(name)

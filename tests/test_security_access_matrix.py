@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
 from annotations.exporting.qdc import codebook_xml
-from annotations.models import Job, Membership, Passage, Report, Role, Section, TaggedPassage
+from annotations.models import Job, Membership, Orphan, Passage, Report, Role, Section, TaggedPassage
 
 from .conftest import make_member
 
@@ -129,6 +129,15 @@ APP_ROWS = [
     row("annotations:token-list",            POST, "",          L,   C,     C,    C,      C,       C,    C),
     row("annotations:token-revoke",          GET,  "token",     L,   N,     N,    N,      N,       N,    N),
     row("annotations:token-revoke",          POST, "token",     L,   M,     H,    H,      H,       H,    H),
+    # Versions: curators upload the next version and review what could not be placed; readers compare.
+    row("annotations:report-new-version",    GET,  "report",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:report-new-version",    POST, "report",    L,   D,     D,    M,      H,       H,    H),
+    row("annotations:report-orphans",        GET,  "report",    L,   D,     D,    O,      H,       H,    H),
+    row("annotations:report-compare",        GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:orphan-place",          GET,  "orphan",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:orphan-place",          POST, "orphan",    L,   D,     D,    O,      H,       H,    H),
+    row("annotations:orphan-dismiss",        GET,  "orphan",    L,   N,     N,    N,      N,       N,    N),
+    row("annotations:orphan-dismiss",        POST, "orphan",    L,   D,     D,    O,      H,       H,    H),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
     row("annotations:job-detail",            GET,  "job",       L,   D,     D,    O,      H,       H,    H),
@@ -318,6 +327,7 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
             message=f"Imported “{SECRETS['report']}”", report=report,
         ),
         "token": services.api_token_create(user=viewer, name="Vera's script")[0],
+        "orphan": Orphan.objects.create(report=report, passage=passage, reason="Its passage was removed."),
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(
@@ -365,6 +375,8 @@ def post_data(r, records):
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
         "codebook-import": {"file": SimpleUploadedFile("codebook.qdc", codebook_xml([records["tag"]]).encode())},
         "report-metadata": {"title": "Renamed report", "authors": "Jane Doe"},
+        "report-new-version": {"file": SimpleUploadedFile("v2.txt", b"A heading\n\nA revised paragraph.\n")},
+        "orphan-place": {"passage": records["passage"].uuid},
         "member-set": {"username": "stan", "role": Role.VIEWER},
         "member-remove": {"username": "vera"},
         "passage-tag-add": {"name": "Energy"},

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from annotations.exporting.qdc import code_guid
 from annotations.exporting.table import spreadsheet_safe
-from annotations.models import Comment, Highlight, Tag
+from annotations.models import Comment, Highlight, Passage, Tag
 from tests.conftest import make_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def test_jsonld_maps_every_kind_of_annotation(annotated_report, tmp_path):
         assert by_id[reply["target"]]["motivation"] == "commenting"
     deleted = Comment.objects.get(body="gone")
     assert "body" not in by_id[f"urn:uuid:{deleted.uuid}"]
-    link = next(a for a in annotations if a["motivation"] == "linking" and isinstance(a["target"], dict))
+    link = next(a for a in annotations if a["motivation"] == "linking" and "selector" in a["target"])
     assert link["body"][0] == {"id": "https://example.org/rats", "type": "Text", "title": "RATS annual report"}
     assert {"type": "TextualBody", "purpose": "classifying", "value": "supports"} in link["body"]
 
@@ -174,3 +174,14 @@ def _queries(workspace, passages, fmt, tmp_path):
 @pytest.mark.parametrize("fmt", ["csv", "jsonld"])
 def test_export_query_count_does_not_grow_with_rows(workspace, tmp_path, fmt):
     assert _queries(workspace, 20, fmt, tmp_path) == _queries(workspace, 200, fmt, tmp_path)
+
+
+def test_jsonld_targets_name_the_report_version_and_carry_both_selectors(annotated_report, tmp_path):
+    annotations = items(export(annotated_report, "jsonld", tmp_path))
+    version = f"urn:uuid:{annotated_report.uuid}"
+    targets = [a["target"] for a in annotations if a["motivation"] != "replying" and a["target"] != version]
+    assert targets and all(t["scope"] == version and t["source"].startswith("urn:uuid:") for t in targets)
+    for target in (t for t in targets if "selector" in t):
+        quote, position = target["selector"]
+        passage = Passage.objects.get(uuid=target["source"].removeprefix("urn:uuid:"))
+        assert passage.text[position["start"] : position["end"]] == quote["exact"]

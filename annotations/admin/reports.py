@@ -1,6 +1,6 @@
 """Reports, their sections and passages, highlights and comments."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -21,6 +21,7 @@ from ..models import (
     TaggedReport,
     count_of,
 )
+from ..versioning import passage_text_changed
 from . import filters
 from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline, count_column
@@ -285,6 +286,19 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_annotation_counts()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "text" in form.changed_data:
+            # Highlights follow the edit (the same re-anchoring as a new version's carry-over).
+            kept, orphaned = passage_text_changed(passage=obj, old_text=form.initial["text"])
+            if kept or orphaned:
+                self.message_user(
+                    request,
+                    f"The text changed: {kept} highlight(s) re-anchored, {orphaned} could not be placed and wait "
+                    "under “Needs review”.",
+                    messages.WARNING if orphaned else messages.INFO,
+                )
 
     @admin.display(description="passage", ordering="order")
     def excerpt(self, obj):

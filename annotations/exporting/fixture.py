@@ -28,6 +28,7 @@ from annotations.models import (
     TaggedPassage,
     TaggedReport,
     Tombstone,
+    Work,
     Workspace,
 )
 
@@ -62,9 +63,7 @@ class Selection:
     def of_admin_selection(cls, *, reports, passages):
         """Reports chosen whole, plus single passages (which bring their report, not its other passages)."""
         chosen = Passage.objects.filter(Q(report__in=reports.values("pk")) | Q(pk__in=passages.values("pk")))
-        return cls(
-            Report.objects.filter(pk__in=chosen.values("report")), Workspace.objects.none(), passages=chosen
-        )
+        return cls(Report.objects.filter(pk__in=chosen.values("report")), Workspace.objects.none(), passages=chosen)
 
     def querysets(self):
         """Label -> queryset of the rows to export, in the registry's dependency order."""
@@ -111,6 +110,7 @@ class Selection:
             Workspace: workspaces,
             Membership: memberships,
             Tag: tags,
+            Work: Work.objects.filter(pk__in=reports.values("work")),
             Report: reports,
             TaggedReport: tagged_reports,
             Section: Section.objects.filter(report__in=reports),

@@ -1,7 +1,9 @@
 """A report's annotations as a W3C Web Annotation `AnnotationCollection` (JSON-LD).
 
 Mapping: tag links -> `tagging` TextualBody; highlights -> `highlighting` with a SpecificResource
-target (TextQuoteSelector + TextPositionSelector); comments -> `commenting` (Markdown
+target (TextQuoteSelector + TextPositionSelector, which agree: any change of a passage's text
+re-anchors its highlights); every passage and highlight target names its passage's IRI as
+`source` and the report version it belongs to (the report's IRI) as `scope`; comments -> `commenting` (Markdown
 TextualBody), replies -> `replying` targeting the parent comment's annotation; source links ->
 `linking` with the source URL as an external body and the relation as a `classifying` body.
 
@@ -76,10 +78,15 @@ def _tag_body(tag):
     return {"type": "TextualBody", "purpose": "tagging", "value": tag.name}
 
 
-def _highlight_target(ids, passage, highlight):
+def _passage_target(ids, passage, version):
+    """The passage of this version of the report: passages of each version have their own IRI,
+    and `scope` names the version they are read in."""
+    return {"type": "SpecificResource", "source": ids.of(passage.uuid), "scope": version}
+
+
+def _highlight_target(ids, passage, highlight, version):
     return {
-        "type": "SpecificResource",
-        "source": ids.of(passage.uuid),
+        **_passage_target(ids, passage, version),
         "selector": [
             {
                 "type": "TextQuoteSelector",
@@ -105,12 +112,12 @@ def _taggings(ids, tagged, target):
         )
 
 
-def _passage_annotations(ids, passage):
-    passage_target = ids.of(passage.uuid)
+def _passage_annotations(ids, passage, version):
+    passage_target = _passage_target(ids, passage, version)
     highlight_targets = {}
     yield from _taggings(ids, passage, passage_target)
     for highlight in passage.highlights.all():
-        target = highlight_targets[highlight.pk] = _highlight_target(ids, passage, highlight)
+        target = highlight_targets[highlight.pk] = _highlight_target(ids, passage, highlight, version)
         yield _annotation(
             ids.annotation(highlight.uuid),
             "highlighting",
@@ -172,8 +179,9 @@ def annotation_items(report, *, annotation_base=None):
         )
         for link in report.tag_links.select_related("tag").order_by("pk")
     ]
+    version = ids.of(report.uuid)
     for passage in passages_for_export(report):
-        items.extend(_passage_annotations(ids, passage))
+        items.extend(_passage_annotations(ids, passage, version))
     return items
 
 
@@ -185,7 +193,7 @@ def annotation_collection(report):
         "@context": CONTEXT,
         "id": ids.derived(report.uuid, "collection"),
         "type": "AnnotationCollection",
-        "label": f"Annotations of “{report.title}”",
+        "label": f"Annotations of “{report.title}”, version {report.version_number}",
         "total": len(items),
         "first": {"id": ids.derived(report.uuid, "page", 0), "type": "AnnotationPage", "startIndex": 0, "items": items},
     }

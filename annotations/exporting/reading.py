@@ -19,7 +19,9 @@ def passages_for_export(report):
             ),
             Prefetch(
                 "highlights",
-                queryset=Highlight.objects.select_related("created_by").prefetch_related(
+                queryset=Highlight.objects.filter(orphaned=False)
+                .select_related("created_by")
+                .prefetch_related(
                     Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag", "added_by"))
                 ),
             ),

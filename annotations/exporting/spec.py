@@ -25,6 +25,7 @@ from annotations.models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Work,
     Workspace,
 )
 
@@ -93,6 +94,7 @@ def _specs():
         ),
         # A tag is (workspace, name); its uuid names it in this instance's URLs only.
         Spec(Tag, ("workspace", "name"), derived=("slug", "uuid"), owner_fields=("workspace",)),
+        Spec(Work, ("uuid",), owner_fields=("workspace",)),
         Spec(
             Report,
             ("uuid",),

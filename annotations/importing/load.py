@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
-from ..models import Passage, Report, Section, Workspace
+from ..models import Passage, Report, Section, Work, Workspace
+from ..versioning import CarryOverResult, run_carry_over
 from . import ParsedReport, ReportImportError, refuse_oversized
 from .bounded import Limits, parse_report_bounded
 from .structure import ReportMetadata, is_notes_heading
@@ -34,6 +35,7 @@ class ImportResult:
     footnote_refs: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    carried: CarryOverResult | None = None  # a new version: what its annotations' carry-over did
 
 
 def import_report_file(
@@ -45,6 +47,7 @@ def import_report_file(
     metadata: dict | None = None,
     imported_by=None,
     force_new_version: bool = False,
+    new_version_of: Report | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a report from a path, or from bytes plus their `filename` (an upload), atomically.
@@ -53,7 +56,12 @@ def import_report_file(
     with `created=False`, unless `force_new_version`. Raises ReportImportError with a one-line
     reason; then nothing has been written. `title` and `metadata` (authors, publisher,
     published_on, report_number, source_url) override what the file says.
+    With `new_version_of` (a report), the file becomes the next version of that report's work, in
+    its workspace, and the annotations are carried over (`versioning.run_carry_over`).
     """
+    if new_version_of is not None:
+        workspace = new_version_of.workspace
+        force_new_version = True
     started = time.perf_counter()
     data, filename = _read(source, filename)
     digest = hashlib.sha256(data).hexdigest()
@@ -86,9 +94,12 @@ def import_report_file(
             imported_by=imported_by,
             **_metadata_fields(parsed.metadata, metadata or {}),
         )
+        previous = _next_version(report, new_version_of, digest) if new_version_of is not None else None
         report._history_user = imported_by  # simple-history's way to name the user outside a request
         report.save()
         result = _write_structure(report, parsed, imported_by, progress)
+        if previous is not None:
+            result.carried = run_carry_over(old_report=previous, new_report=report, user=imported_by)
     result.warnings = parsed.warnings
     result.seconds = time.perf_counter() - started
     return result
@@ -112,6 +123,24 @@ def _metadata_fields(found: ReportMetadata, overrides: dict) -> dict:
     if len(fields["source_url"]) > Report._meta.get_field("source_url").max_length:
         fields["source_url"] = ""  # a cut address leads nowhere
     return fields
+
+
+def _next_version(report: Report, of: Report, digest: str) -> Report:
+    """Make `report` the next version of `of`'s work; returns the version annotations come from
+    (the newest so far, whichever version was named)."""
+    if of.work_id is None:  # written in bulk (generated, or loaded from an old fixture): a series of one
+        of.work = Work.objects.create(workspace_id=of.workspace_id, title=of.title[:500])
+        Report.objects.filter(pk=of.pk).update(work=of.work)
+    work = Work.objects.select_for_update().get(pk=of.work_id)
+    versions = list(work.versions.order_by("version_number"))
+    same = next((v for v in versions if v.content_sha256 == digest), None)
+    if same is not None:
+        raise ReportImportError(f"this file is already version {same.version_number} of “{work.title}”")
+    latest = versions[-1]
+    Report.objects.filter(work=work, is_latest=True).update(is_latest=False)
+    report.work = work
+    report.version_number = latest.version_number + 1
+    return latest
 
 
 def _read(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:

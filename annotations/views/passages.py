@@ -47,7 +47,7 @@ def _tags_part(user, passage, codebook=None):
 
 
 def _highlights_part(user, passage):
-    highlights = passage.highlights.select_related("created_by").prefetch_related(
+    highlights = passage.highlights.filter(orphaned=False).select_related("created_by").prefetch_related(
         Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))
     )
     return {"highlights": _marked(highlights, user, passage.report.workspace, "created_by_id")}
@@ -100,7 +100,7 @@ def panel_context(request, passage, *, error=None, selected_highlight=None, code
         **_comments_part(user, passage),
         **_sources_part(user, passage, sources),
         "status_form": StatusForm(initial={"status": passage.status, "version": passage.version}),
-        **roles_context(user, workspace),
+        **roles_context(user, workspace, passage.report),
     }
 
 

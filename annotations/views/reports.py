@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from .. import jobs, permissions, services
 from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized, refuse_unsupported
 from ..models import Job, Passage, Report, Tag, TaggedPassage
+from ..versioning import report_versions
 from .conditional import etag_for, not_modified, with_etag
 from .fragments import passage_fragments
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
@@ -30,6 +32,7 @@ REPORT_SORTS = {
 def reports_for_list(workspace):
     return (
         Report.objects.filter(workspace=workspace)
+        .latest_versions()
         .with_progress()
         .with_last_activity()
         .annotate(tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1))
@@ -158,7 +161,7 @@ def _reading_context(request, report, filters, offset):
         "total": total,
         "offset": offset,
         "next_offset": next_offset,
-        **roles_context(request.user, report.workspace),
+        **roles_context(request.user, report.workspace, report),
     }
 
 
@@ -227,6 +230,8 @@ def report_read(request, uuid):
         members=list(permissions.workspace_members(request.user, report.workspace)),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
         metadata_form=ReportMetadataForm(instance=report) if context["can_curate"] else None,
+        versions=report_versions(report),
+        version_form=ReportUploadForm(),
     )
     etag = etag_for(
         request,

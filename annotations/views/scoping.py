@@ -39,7 +39,15 @@ def get_passage_for_user(request, uuid, check=permissions.can_read):
         visible(request, Passage).select_related("report__workspace", "section"), uuid=uuid
     )
     require(check, request.user, passage.report.workspace)
+    if check is not permissions.can_read:
+        require_latest(passage.report)
     return passage
+
+
+def require_latest(report):
+    """Old versions are read-only: their annotations live on in the newest version."""
+    if not report.is_latest:
+        raise PermissionDenied("An old version of a report is read-only.")
 
 
 def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
@@ -52,6 +60,7 @@ def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
         uuid=uuid,
     )
     workspace = item.passage.report.workspace
+    require_latest(item.passage.report)
     if owner_field is None:
         require(permissions.can_annotate, request.user, workspace)
     elif not permissions.can_change_item(request.user, workspace, getattr(item, owner_field)):
@@ -72,9 +81,11 @@ def get_highlight_of(passage, value):
     return get_object_or_404(Highlight, passage=passage, uuid=uuid_or_404(value))
 
 
-def roles_context(user, workspace):
+def roles_context(user, workspace, report=None):
+    """What the user may do; on an old version of a report, nothing but read."""
+    writable = report is None or report.is_latest
     return {
         "workspace": workspace,
-        "can_annotate": permissions.can_annotate(user, workspace),
-        "can_curate": permissions.can_curate(user, workspace),
+        "can_annotate": writable and permissions.can_annotate(user, workspace),
+        "can_curate": writable and permissions.can_curate(user, workspace),
     }

@@ -1,5 +1,6 @@
 import argparse
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from tqdm import tqdm
 
 from annotations.importing import ReportImportError
 from annotations.importing.load import METADATA_FIELDS, import_report_file
-from annotations.models import Workspace, http_url_validator
+from annotations.models import Report, Workspace, http_url_validator
 
 DEFAULT_WORKSPACE = "default"
 
@@ -51,20 +52,31 @@ class Command(BaseCommand):
             action="store_true",
             help="import again even when this exact file is already in the workspace",
         )
+        parser.add_argument(
+            "--new-version-of",
+            metavar="REPORT_UUID",
+            help="import the file as the next version of this report, carrying its annotations across",
+        )
 
-    def handle(self, *args, path, workspace, title, force_new_version, **options):
+    def handle(self, *args, path, workspace, title, force_new_version, new_version_of, **options):
         metadata = {name: options[name] for name in METADATA_FIELDS if options.get(name)}
         bars = _ProgressBars()
+        previous = self._report(new_version_of) if new_version_of else None
+        if previous is not None and workspace and workspace != previous.workspace.slug:
+            raise CommandError(
+                f"report {new_version_of} is in workspace '{previous.workspace.slug}', not '{workspace}'"
+            )
         try:
             # One transaction with the import: a failed import does not leave a new default workspace.
             with transaction.atomic():
-                target = self._workspace(workspace)
+                target = previous.workspace if previous is not None else self._workspace(workspace)
                 result = import_report_file(
                     Path(path),
                     workspace=target,
                     title=title,
                     metadata=metadata,
                     force_new_version=force_new_version,
+                    new_version_of=previous,
                     progress=bars,
                 )
         except ReportImportError as error:
@@ -85,6 +97,19 @@ class Command(BaseCommand):
             f"{result.sections} sections, {result.passages} passages, {result.notes} notes, "
             f"{result.footnote_refs} footnote refs in {result.seconds:.2f} s"
         )
+        if result.carried is not None:
+            carried = result.carried
+            self.stdout.write(
+                f"Version {report.version_number} of '{report.work.title}': carried over "
+                f"{carried.tag_links} tag links, {carried.highlights} highlights, {carried.comments} comments, "
+                f"{carried.source_links} source links; {carried.orphans} orphans to review"
+            )
+
+    def _report(self, value):
+        try:
+            return Report.objects.select_related("workspace").get(uuid=uuid.UUID(value))
+        except (ValueError, Report.DoesNotExist):
+            raise CommandError(f"no report with uuid '{value}'") from None
 
     def _workspace(self, slug):
         if slug is None:

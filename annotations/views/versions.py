@@ -1,0 +1,177 @@
+"""Versions of a report: uploading the next one, the curators' "Needs review" list of orphans, and
+the comparison of two versions."""
+
+import uuid as uuid_lib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import permissions
+from ..comparing import compare_versions
+from ..forms import ReportUploadForm
+from ..importing import ReportImportError, refuse_oversized
+from ..importing.load import import_report_file
+from ..models import Orphan, Passage, Report
+from ..versioning import OrphanError, orphan_dismiss, orphan_place, report_versions
+from .scoping import get_report_for_user, require, roles_context
+
+ORPHAN_PAGE = 100
+
+
+@login_required
+@require_POST
+def report_new_version(request, uuid):
+    """Curators upload a revised edition: it becomes the newest version, annotations follow."""
+    report = get_report_for_user(request, uuid)
+    require(permissions.can_curate, request.user, report.workspace)
+    form = ReportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to upload as the new version.")
+        return redirect(report)
+    upload = form.cleaned_data["file"]
+    try:
+        refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
+        result = import_report_file(
+            upload.read(),
+            filename=upload.name,
+            workspace=report.workspace,
+            title=form.cleaned_data["title"] or report.title,
+            imported_by=request.user,
+            new_version_of=report,
+        )
+    except ReportImportError as exc:
+        messages.error(request, f"{upload.name}: {exc}")
+        return redirect(report)
+    carried, new = result.carried, result.report
+    messages.success(
+        request,
+        f"Version {new.version_number} imported. Carried over {carried.tag_links} tag links, "
+        f"{carried.highlights} highlights, {carried.comments} comments and {carried.source_links} source links; "
+        f"{carried.orphans} annotation{'s' if carried.orphans != 1 else ''} need{'' if carried.orphans != 1 else 's'} "
+        "review.",
+    )
+    return redirect(new)
+
+
+def _orphans_of(report):
+    return (
+        Orphan.objects.filter(report=report, status=Orphan.Status.OPEN)
+        .select_related("passage__report", "highlight__created_by")
+        .order_by("passage__order", "highlight__start", "pk")
+    )
+
+
+def _with_candidates(orphans):
+    """Each orphan's candidate passages, looked up in one query for the whole page."""
+    wanted = {c["passage"] for o in orphans for c in o.candidates}
+    found = {str(p.uuid): p for p in Passage.objects.filter(uuid__in=wanted).only("uuid", "order", "text", "label")}
+    for orphan in orphans:
+        orphan.candidate_passages = [
+            (found[c["passage"]], c["score"]) for c in orphan.candidates if c["passage"] in found
+        ]
+    return orphans
+
+
+@login_required
+def report_orphans(request, uuid):
+    """Needs review: what could not be placed in this version, with its old context and the best
+    candidates; one click places or dismisses."""
+    report = get_report_for_user(request, uuid)
+    require(permissions.can_curate, request.user, report.workspace)
+    orphans = _orphans_of(report)
+    total = orphans.count()
+    return render(
+        request,
+        "annotations/orphan_list.html",
+        {
+            "report": report,
+            "orphans": _with_candidates(list(orphans[:ORPHAN_PAGE])),
+            "total": total,
+            "versions": report_versions(report),
+            **roles_context(request.user, report.workspace),
+        },
+    )
+
+
+def _get_orphan_for_curator(request, uuid):
+    orphan = get_object_or_404(
+        Orphan.objects.filter(report__in=Report.objects.visible_to(request.user)).select_related(
+            "report__workspace", "passage", "highlight"
+        ),
+        uuid=uuid,
+    )
+    require(permissions.can_curate, request.user, orphan.report.workspace)
+    return orphan
+
+
+def _after_orphan(request, orphan, error=None):
+    if request.htmx:
+        context = {"orphan": orphan, "error": error, "report": orphan.report}
+        if error:
+            _with_candidates([orphan])
+        return render(request, "annotations/partials/_orphan.html", context, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("annotations:report-orphans", uuid=orphan.report.uuid)
+
+
+@login_required
+@require_POST
+def orphan_place_view(request, uuid):
+    orphan = _get_orphan_for_curator(request, uuid)
+    try:
+        passage = Passage.objects.get(report=orphan.report, uuid=uuid_lib.UUID(request.POST.get("passage", "")))
+    except (ValueError, Passage.DoesNotExist):
+        return _after_orphan(request, orphan, error="Pick a passage of this version.")
+    try:
+        orphan = orphan_place(orphan=orphan, passage=passage, user=request.user)
+    except OrphanError as exc:
+        return _after_orphan(request, orphan, error=str(exc))
+    return _after_orphan(request, orphan)
+
+
+@login_required
+@require_POST
+def orphan_dismiss_view(request, uuid):
+    orphan = _get_orphan_for_curator(request, uuid)
+    try:
+        orphan = orphan_dismiss(orphan=orphan, user=request.user)
+    except OrphanError as exc:
+        return _after_orphan(request, orphan, error=str(exc))
+    return _after_orphan(request, orphan)
+
+
+@login_required
+def report_compare(request, uuid):
+    """What changed between two versions: ?with=<uuid of the other version> (default: the previous)."""
+    report = get_report_for_user(request, uuid)
+    versions = report_versions(report)
+    other_uuid = request.GET.get("with")
+    if other_uuid:
+        other = next((v for v in versions if str(v.uuid) == other_uuid), None)
+        if other is None or other.pk == report.pk:
+            raise Http404("No such other version of this report.")
+    else:
+        earlier = [v for v in versions if v.version_number < report.version_number]
+        later = [v for v in versions if v.version_number > report.version_number]
+        other = earlier[-1] if earlier else (later[0] if later else None)
+    old, new = sorted([other or report, report], key=lambda v: v.version_number)
+    annotated_only = request.GET.get("annotated") == "1"
+    comparison = compare_versions(old, new, annotated_only=annotated_only) if other is not None else None
+    return render(
+        request,
+        "annotations/report_compare.html",
+        {
+            "report": report,
+            "old": old,
+            "new": new,
+            "comparison": comparison,
+            "annotated_only": annotated_only,
+            "versions": versions,
+            **roles_context(request.user, report.workspace, report),
+        },
+    )
