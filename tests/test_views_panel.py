@@ -91,17 +91,18 @@ def test_without_htmx_a_change_redirects_to_the_passage_page(client, annotator, 
 
 
 def test_annotators_remove_their_own_tags_but_not_others(client, annotator, curator, passage):
-    services.passage_add_tag(passage=passage, name="Energy", user=curator)
+    energy = services.passage_add_tag(passage=passage, name="Energy", user=curator)
+    security = passage.tags.get(name="Security")
     client.force_login(annotator)
-    htmx_post(client, "passage-tag-remove", passage, {"tag": "security"})
-    response = htmx_post(client, "passage-tag-remove", passage, {"tag": "energy"})
+    htmx_post(client, "passage-tag-remove", passage, {"tag": security.uuid})
+    response = htmx_post(client, "passage-tag-remove", passage, {"tag": energy.uuid})
     assert response.context["error"] == "Only its author or a curator can remove this tag."
     assert [t.name for t in passage.tags.all()] == ["Energy"]
 
 
 def test_curators_remove_anyones_tags(client, curator, passage):
     client.force_login(curator)
-    htmx_post(client, "passage-tag-remove", passage, {"tag": "security"})
+    htmx_post(client, "passage-tag-remove", passage, {"tag": passage.tags.get(name="Security").uuid})
     assert not TaggedPassage.objects.filter(content_object=passage).exists()
 
 
