@@ -25,6 +25,7 @@ from .models import (
     Role,
     Source,
     SourceLink,
+    Tag,
     TaggedHighlight,
     TaggedPassage,
     Workspace,
@@ -138,7 +139,7 @@ def build_demo():
     report.save()
 
     for name, color, description in TAGS:
-        tag = services.tag_get_or_create(name=name)
+        tag = services.tag_get_or_create(workspace=workspace, name=name)
         tag.color, tag.description = color, description
         tag.save()
     for name, phrases in TAG_PHRASES.items():
@@ -245,6 +246,7 @@ def _pin_identities(workspace):
     minute = timedelta(minutes=1)
     records = [
         (Report, Report.objects.filter(workspace=workspace).order_by("id")),
+        (Tag, Tag.objects.filter(workspace=workspace).order_by("id")),
         (Passage, Passage.objects.filter(report__workspace=workspace).order_by("report_id", "order")),
         (Highlight, Highlight.objects.filter(passage__report__workspace=workspace).order_by("id")),
         (Comment, Comment.objects.filter(passage__report__workspace=workspace).order_by("id")),
@@ -253,10 +255,9 @@ def _pin_identities(workspace):
     ]
     for model, queryset in records:
         for index, obj in enumerate(queryset):
-            fields = {
-                "uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}"),
-                "created_at": EPOCH + index * minute,
-            }
+            fields = {"uuid": uuid.uuid5(NAMESPACE, f"{model._meta.model_name}:{index}")}
+            if hasattr(obj, "created_at"):
+                fields["created_at"] = EPOCH + index * minute
             if hasattr(obj, "updated_at"):
                 fields["updated_at"] = fields["created_at"]
             model.objects.filter(pk=obj.pk).update(**fields)

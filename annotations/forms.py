@@ -1,8 +1,7 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Comment, Highlight, Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
+from .models import Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
 from .services import REPORT_METADATA_FIELDS
 
 
@@ -42,15 +41,9 @@ class PassageFilterForm(forms.Form):
         if data.get("status"):
             passages = passages.filter(status=data["status"])
         if data.get("open"):
-            passages = passages.filter(Exists(Comment.objects.open_threads().filter(passage=OuterRef("pk"))))
+            passages = passages.with_open_threads()
         if data.get("by"):
-            user = {"username__iexact": data["by"]}
-            passages = passages.filter(
-                Exists(TaggedPassage.objects.filter(content_object=OuterRef("pk"), added_by__in=_users(**user)))
-                | Exists(Comment.objects.live().filter(passage=OuterRef("pk"), author__in=_users(**user)))
-                | Exists(Highlight.objects.filter(passage=OuterRef("pk"), created_by__in=_users(**user)))
-                | Exists(SourceLink.objects.filter(passage=OuterRef("pk"), added_by__in=_users(**user)))
-            )
+            passages = passages.annotated_by(data["by"])
         if data.get("q"):
             passages = passages.filter(Q(text__icontains=data["q"]) | Q(label__iexact=data["q"]))
         if data.get("section") == "none":
@@ -69,10 +62,6 @@ class PassageFilterForm(forms.Form):
         return items
 
 
-def _users(**lookup):
-    return get_user_model().objects.filter(**lookup).values("pk")
-
-
 class TagAddForm(forms.Form):
     name = forms.CharField(max_length=100, label="Add a tag")
 
@@ -83,8 +72,18 @@ class StatusForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    """A new comment or reply. `submission` comes with the rendered form: a double submit of the
+    same form creates one comment."""
+
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment (Markdown)")
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+
+class CommentEditForm(forms.Form):
+    """An edit says which version it changes, so a concurrent edit is never overwritten silently."""
+
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment (Markdown)")
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class HighlightForm(forms.Form):

@@ -4,17 +4,23 @@ User-facing records carry a `uuid`; URLs, exports and fixtures identify records 
 the integer primary key. Reusable filters live on the QuerySet classes below.
 """
 
+import re
 import uuid as uuid_lib
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Lower
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
-from taggit.managers import TaggableManager
+from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from .links import uuid_url
@@ -26,7 +32,46 @@ def uuid_field():
     return models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False, verbose_name="UUID")
 
 
-class UuidNaturalKeyManager(models.Manager):
+def workspaces_of(user):
+    """Ids of the workspaces a user belongs to, as a subquery."""
+    return Membership.objects.filter(user=user).values("workspace_id")
+
+
+def workspace_id_of(obj):
+    """The id of the workspace `obj` belongs to, following its model's `workspace_path`."""
+    path = type(obj).workspace_path
+    if path == "pk":
+        return obj.pk
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop)
+    return getattr(obj, f"{last}_id")
+
+
+class WorkspaceScopedQuerySet(models.QuerySet):
+    """Rows of a model that declares `workspace_path`, the lookup path from it to its workspace
+    ("pk" for the workspace itself). Every scoping filter is derived from that declaration.
+
+    Only membership opens a workspace: superusers see everything, and staff status (opening the
+    admin) grants nothing here."""
+
+    def in_workspaces(self, ids):
+        """Rows of the workspaces whose ids are `ids` (a list or a subquery)."""
+        return self.filter(**{f"{self.model.workspace_path}__in": ids})
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.in_workspaces(workspaces_of(user))
+
+
+class ScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySet)):
+    pass
+
+
+class UuidNaturalKeyManager(ScopedManager):
     def get_by_natural_key(self, uuid):
         return self.get(uuid=uuid)
 
@@ -39,16 +84,7 @@ class ByUuidMixin:
 # --- Workspaces and members -------------------------------------------------------------------
 
 
-class WorkspaceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(memberships__user=user)
-
-
-class WorkspaceManager(models.Manager.from_queryset(WorkspaceQuerySet)):
+class WorkspaceManager(ScopedManager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -60,6 +96,7 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    workspace_path = "pk"
     objects = WorkspaceManager()
 
     class Meta:
@@ -79,7 +116,24 @@ class Role(models.TextChoices):
     CURATOR = "curator", "Curator (also reviews, uploads, manages members)"
 
 
-class MembershipManager(models.Manager):
+LAST_CURATOR = "A workspace needs at least one curator: make someone else a curator first."
+
+
+class MembershipQuerySet(WorkspaceScopedQuerySet):
+    def check_curators_remain(self):
+        """Raise ValidationError if deleting these memberships would leave a workspace that has
+        curators without any."""
+        for workspace_id in self.filter(role=Role.CURATOR).values_list("workspace_id", flat=True).distinct():
+            others = Membership.objects.filter(workspace_id=workspace_id, role=Role.CURATOR)
+            if not others.exclude(pk__in=self.values("pk")).exists():
+                raise ValidationError(LAST_CURATOR)
+
+    def delete(self):
+        self.check_curators_remain()
+        return super().delete()
+
+
+class MembershipManager(ScopedManager.from_queryset(MembershipQuerySet)):
     def get_by_natural_key(self, workspace_slug, username):
         return self.get(workspace__slug=workspace_slug, user__username=username)
 
@@ -95,6 +149,7 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    workspace_path = "workspace"
     objects = MembershipManager()
 
     class Meta:
@@ -110,6 +165,16 @@ class Membership(models.Model):
 
     natural_key.dependencies = ["annotations.workspace", "auth.user"]
 
+    def clean(self):
+        # The last curator stays one: in the app, in the admin, through any service.
+        if self.pk is not None and self.role != Role.CURATOR:
+            stored = Membership.objects.filter(pk=self.pk, role=Role.CURATOR)
+            stored.check_curators_remain()
+
+    def delete(self, *args, **kwargs):
+        Membership.objects.filter(pk=self.pk).check_curators_remain()
+        return super().delete(*args, **kwargs)
+
 
 def count_of(queryset):
     """A correlated COUNT(*) subquery of `queryset`, for use in .annotate()."""
@@ -117,37 +182,149 @@ def count_of(queryset):
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
-def workspaces_of(user):
-    """Ids of the workspaces a user belongs to, as a subquery (staff see everything elsewhere)."""
-    return Membership.objects.filter(user=user).values("workspace_id")
+def latest_or(queryset, field, default):
+    """Correlated MAX(field) of `queryset`, or `default`: never NULL, so Greatest() behaves the same
+    on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
+    latest = queryset.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
+    return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
 
 
-# --- The shared codebook ------------------------------------------------------------------------
+# --- Each workspace's codebook ------------------------------------------------------------------
+
+hex_color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Give the colour as # and six hex digits, e.g. #1d4ed8.")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def normalize_tag_name(name):
+    """A tag name as the codebook stores it: runs of whitespace become one space, no padding."""
+    return " ".join(str(name).split())
+
+
+class TagQuerySet(WorkspaceScopedQuerySet):
+    def named(self, name):
+        """Tags called `name`, whatever its case and spacing (one per workspace at most)."""
+        return self.filter(name__iexact=normalize_tag_name(name))
+
+    def used_in_report(self, report):
+        """Tags the report, its passages or their highlights carry."""
+        return self.filter(
+            Q(Exists(TaggedReport.objects.filter(tag=OuterRef("pk"), content_object=report)))
+            | Q(Exists(TaggedPassage.objects.filter(tag=OuterRef("pk"), content_object__report=report)))
+            | Q(Exists(TaggedHighlight.objects.filter(tag=OuterRef("pk"), content_object__passage__report=report)))
+        )
+
+    def with_usage(self):
+        """How many passages, highlights and reports carry each tag, and the sum, in the same query."""
+
+        def used_on(link_model):
+            return count_of(link_model.objects.filter(tag=OuterRef("pk")))
+
+        return self.annotate(
+            passage_count=used_on(TaggedPassage),
+            highlight_count=used_on(TaggedHighlight),
+            report_count=used_on(TaggedReport),
+        ).annotate(usage_count=F("passage_count") + F("highlight_count") + F("report_count"))
+
+
+class TagManager(ScopedManager.from_queryset(TagQuerySet)):
+    def get_by_natural_key(self, workspace_slug, name):
+        return self.get(workspace__slug=workspace_slug, name__iexact=name)
 
 
 class Tag(TagBase):
-    """A code of the institute-wide codebook; names are unique regardless of case."""
+    """A code of one workspace's codebook; names are unique per workspace regardless of case.
 
+    URLs name a tag by its uuid: a name may be anything a person can type ("Ürümqi", "!!!", 🚩).
+    The slug stays ASCII and is only a readable label."""
+
+    uuid = uuid_field()
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="tags", help_text="The team whose codebook this is."
+    )
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, editable=False)
     description = models.TextField(blank=True, help_text="What this code means and when to apply it.")
     color = models.CharField(
-        max_length=7, default="#6b7280", help_text="Hex colour of the tag's chips, e.g. #1d4ed8."
+        max_length=7,
+        default="#6b7280",
+        validators=[hex_color_validator],
+        help_text="Hex colour of the tag's chips, e.g. #1d4ed8.",
     )
     history = HistoricalRecords()
 
+    natural_key_fields = ["workspace", "name"]
+    workspace_path = "workspace"
+    objects = TagManager()
+
     class Meta:
         ordering = [Lower("name")]
-        constraints = [models.UniqueConstraint(Lower("name"), name="unique_tag_name_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                "workspace",
+                Lower("name"),
+                name="unique_tag_name_per_workspace",
+                violation_error_message="The codebook already has a tag with this name.",
+            ),
+            models.UniqueConstraint(fields=["workspace", "slug"], name="unique_tag_slug_per_workspace"),
+        ]
         verbose_name = "codebook tag"
 
+    def natural_key(self):
+        return (self.workspace.slug, self.name)
 
-class TagLinkManager(models.Manager):
+    natural_key.dependencies = ["annotations.workspace"]
+
+    def clean(self):
+        self.name = normalize_tag_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": "A tag needs a name."})
+        if CONTROL_CHARACTERS.search(self.name):
+            raise ValidationError({"name": "Tag names cannot contain control characters."})
+
+    def slugify(self, tag, i=None):
+        # ASCII, never empty: "Ürümqi" -> "urumqi", "!!!" -> "tag"; taggit adds a number when taken.
+        slug = slugify(tag)[:90] or "tag"
+        return slug if i is None else f"{slug}-{i}"
+
+
+class WorkspaceTaggableManager(_TaggableManager):
+    """taggit's manager (`record.tags.add("name")`), looking tags up in and adding them to the
+    tagged record's own workspace codebook; another workspace's tag is refused."""
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        workspace_id = workspace_id_of(self.instance)
+        if any(isinstance(tag, Tag) and tag.workspace_id != workspace_id for tag in tags):
+            raise ValidationError("The tag belongs to another workspace's codebook.")
+        return super()._to_tag_model_instances(tags, {"workspace_id": workspace_id, **tag_kwargs})
+
+
+def tags_field(through):
+    return TaggableManager(through=through, blank=True, manager=WorkspaceTaggableManager)
+
+
+class TagLinkManager(ScopedManager):
     """Tag links are found again by (tagged record's uuid, tag name), never by integer pk."""
 
     def get_by_natural_key(self, object_uuid, tag_name):
         return self.get(content_object__uuid=object_uuid, tag__name=tag_name)
 
 
-class TaggedPassage(TaggedItemBase):
+class TagLink(TaggedItemBase):
+    """A record carries a tag of its own workspace's codebook."""
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        try:
+            workspace_id = workspace_id_of(self)
+        except ObjectDoesNotExist:  # the tagged record is not chosen yet: its own error says so
+            return
+        if self.tag_id and self.tag.workspace_id != workspace_id:
+            raise ValidationError({"tag": "The tag belongs to another workspace's codebook."})
+
+
+class TaggedPassage(TagLink):
     content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
     added_by = models.ForeignKey(
@@ -156,6 +333,7 @@ class TaggedPassage(TaggedItemBase):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     natural_key_fields = ["content_object", "tag"]
+    workspace_path = "content_object__report__workspace"
     objects = TagLinkManager()
 
     class Meta:
@@ -169,7 +347,7 @@ class TaggedPassage(TaggedItemBase):
     natural_key.dependencies = ["annotations.passage", "annotations.tag"]
 
 
-class TaggedHighlight(TaggedItemBase):
+class TaggedHighlight(TagLink):
     content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
     added_by = models.ForeignKey(
@@ -178,6 +356,7 @@ class TaggedHighlight(TaggedItemBase):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     natural_key_fields = ["content_object", "tag"]
+    workspace_path = "content_object__passage__report__workspace"
     objects = TagLinkManager()
 
     class Meta:
@@ -191,11 +370,12 @@ class TaggedHighlight(TaggedItemBase):
     natural_key.dependencies = ["annotations.highlight", "annotations.tag"]
 
 
-class TaggedReport(TaggedItemBase):
+class TaggedReport(TagLink):
     content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
 
     natural_key_fields = ["content_object", "tag"]
+    workspace_path = "content_object__workspace"
     objects = TagLinkManager()
 
     class Meta:
@@ -212,14 +392,7 @@ class TaggedReport(TaggedItemBase):
 # --- Reports and their passages -----------------------------------------------------------------
 
 
-class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(workspace__in=workspaces_of(user))
-
+class ReportQuerySet(WorkspaceScopedQuerySet):
     def with_progress(self):
         """Counts the report list shows: passages, tagged, approved, open threads; last activity."""
         passages = Passage.objects.filter(report=OuterRef("pk"))
@@ -228,6 +401,21 @@ class ReportQuerySet(models.QuerySet):
             tagged_count=count_of(passages.filter(Exists(TaggedPassage.objects.filter(content_object=OuterRef("pk"))))),
             approved_count=count_of(passages.filter(status=Passage.Status.APPROVED)),
             open_thread_count=count_of(Comment.objects.open_threads().filter(passage__report=OuterRef("pk"))),
+        )
+
+    def with_last_activity(self):
+        """When anything in each report last changed: an edit, a comment, a tag, a highlight, a link."""
+        created = F("created_at")
+        of_report = OuterRef("pk")
+        return self.annotate(
+            last_activity=Greatest(
+                created,
+                latest_or(Passage.objects.filter(report=of_report), "updated_at", created),
+                latest_or(Comment.objects.filter(passage__report=of_report), "created_at", created),
+                latest_or(TaggedPassage.objects.filter(content_object__report=of_report), "created_at", created),
+                latest_or(Highlight.objects.filter(passage__report=of_report), "created_at", created),
+                latest_or(SourceLink.objects.filter(passage__report=of_report), "created_at", created),
+            )
         )
 
 
@@ -258,9 +446,10 @@ class Report(ByUuidMixin, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    tags = TaggableManager(through=TaggedReport, blank=True)
+    tags = tags_field(TaggedReport)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    workspace_path = "workspace"
     objects = ReportManager()
 
     class Meta:
@@ -274,7 +463,7 @@ class Report(ByUuidMixin, models.Model):
         return uuid_url("annotations:report-read", self.uuid)
 
 
-class SectionManager(models.Manager):
+class SectionManager(ScopedManager):
     def get_by_natural_key(self, report_uuid, order):
         return self.get(report__uuid=report_uuid, order=order)
 
@@ -285,6 +474,7 @@ class Section(models.Model):
     title = models.CharField(max_length=500)
     level = models.PositiveSmallIntegerField(default=1)
 
+    workspace_path = "report__workspace"
     objects = SectionManager()
 
     class Meta:
@@ -301,13 +491,27 @@ class Section(models.Model):
     natural_key.dependencies = ["annotations.report"]
 
 
-class PassageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(report__workspace__in=workspaces_of(user))
+class PassageQuerySet(WorkspaceScopedQuerySet):
+    def annotated_by(self, username):
+        """Passages the user (by username, any case) tagged, commented on, highlighted or linked
+        to a source."""
+        users = get_user_model().objects.filter(username__iexact=username).values("pk")
+        of_passage = {"passage": OuterRef("pk")}
+        return self.filter(
+            Exists(TaggedPassage.objects.filter(content_object=OuterRef("pk"), added_by__in=users))
+            | Exists(Comment.objects.live().filter(**of_passage, author__in=users))
+            | Exists(Highlight.objects.filter(**of_passage, created_by__in=users))
+            | Exists(SourceLink.objects.filter(**of_passage, added_by__in=users))
+        )
+
+    def with_comments(self):
+        return self.filter(Exists(Comment.objects.live().filter(passage=OuterRef("pk"))))
+
+    def without_comments(self):
+        return self.exclude(Exists(Comment.objects.live().filter(passage=OuterRef("pk"))))
+
+    def with_open_threads(self):
+        return self.filter(Exists(Comment.objects.open_threads().filter(passage=OuterRef("pk"))))
 
     def with_annotation_counts(self):
         """Counts of tags, comments, open threads and sources per passage, in the same query.
@@ -381,9 +585,10 @@ class Passage(ByUuidMixin, models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Raised on every edit, to detect conflicting edits.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    tags = TaggableManager(through=TaggedPassage, blank=True)
+    tags = tags_field(TaggedPassage)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    workspace_path = "report__workspace"
     objects = PassageManager()
 
     class Meta:
@@ -397,6 +602,10 @@ class Passage(ByUuidMixin, models.Model):
     def get_absolute_url(self):
         # ?at= makes the reading view open the chunk of a long report that holds the passage.
         return uuid_url("annotations:report-read", self.report.uuid) + f"?at={self.uuid}#p-{self.uuid}"
+
+    def clean(self):
+        if self.section_id is not None and self.report_id is not None and self.section.report_id != self.report_id:
+            raise ValidationError({"section": "The section belongs to another report."})
 
 
 class Highlight(ByUuidMixin, models.Model):
@@ -415,8 +624,9 @@ class Highlight(ByUuidMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="highlights"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    tags = TaggableManager(through=TaggedHighlight, blank=True)
+    tags = tags_field(TaggedHighlight)
 
+    workspace_path = "passage__report__workspace"
     objects = UuidNaturalKeyManager()
 
     class Meta:
@@ -429,6 +639,19 @@ class Highlight(ByUuidMixin, models.Model):
     def __str__(self):
         return f"“{self.exact[:60]}”"
 
+    def check_span(self, text):
+        """The span must lie inside the passage's text and hold more than whitespace."""
+        if not 0 <= self.start < self.end <= len(text):
+            raise ValidationError(
+                f"The selection {self.start}–{self.end} is outside the passage (length {len(text)})."
+            )
+        if not text[self.start : self.end].strip():
+            raise ValidationError("Select some text to highlight.")
+
+    def clean(self):
+        if self.passage_id is not None and self.start is not None and self.end is not None:
+            self.check_span(self.passage.text)
+
     @classmethod
     def quote_for(cls, text, start, end):
         """The W3C TextQuoteSelector fields (exact, prefix, suffix) for a span of `text`."""
@@ -439,14 +662,7 @@ class Highlight(ByUuidMixin, models.Model):
         }
 
 
-class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(passage__report__workspace__in=workspaces_of(user))
-
+class CommentQuerySet(WorkspaceScopedQuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
@@ -461,8 +677,13 @@ class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
 class Comment(ByUuidMixin, models.Model):
     uuid = uuid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
+    # Deleting a highlight keeps its discussion: the comments stay on the passage, marked with the
+    # quote of the removed highlight (see keep_comments_of_removed_highlight).
     highlight = models.ForeignKey(
-        Highlight, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+        Highlight, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    removed_highlight = models.TextField(
+        blank=True, help_text="The quote of the highlight this comment was on, since deleted."
     )
     parent = models.ForeignKey(
         "self",
@@ -483,6 +704,7 @@ class Comment(ByUuidMixin, models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="Soft delete: the thread keeps its shape.")
     history = HistoricalRecords()
 
+    workspace_path = "passage__report__workspace"
     objects = CommentManager()
 
     class Meta:
@@ -496,6 +718,20 @@ class Comment(ByUuidMixin, models.Model):
         return self.deleted_at is not None
 
 
+@receiver(pre_delete, sender=Highlight)
+def keep_comments_of_removed_highlight(sender, instance, origin=None, **kwargs):
+    """Whoever deletes a highlight (its author in the app, a curator in the admin), the comments on
+    it (anyone's) move to the passage, marked as from the removed highlight; saved one by one, so
+    their history records the move. When the passage itself goes, its comments go with it."""
+    deleting_highlights = isinstance(origin, Highlight) or getattr(origin, "model", None) is Highlight
+    if not deleting_highlights:
+        return
+    for comment in Comment.objects.filter(highlight=instance):
+        comment.highlight = None
+        comment.removed_highlight = instance.exact
+        comment.save(update_fields=["highlight", "removed_highlight"])
+
+
 def normalize_url(url):
     """The form of a URL used to spot duplicate sources: case-folded scheme and host, no
     fragment, no default port, no trailing slash."""
@@ -505,19 +741,6 @@ def normalize_url(url):
         host = f"{host}:{parts.port}"
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
-
-
-class SourceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(workspace__in=workspaces_of(user))
-
-
-class SourceManager(UuidNaturalKeyManager.from_queryset(SourceQuerySet)):
-    pass
 
 
 class Source(ByUuidMixin, models.Model):
@@ -546,7 +769,8 @@ class Source(ByUuidMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
-    objects = SourceManager()
+    workspace_path = "workspace"
+    objects = UuidNaturalKeyManager()
 
     class Meta:
         ordering = ["title"]
@@ -589,6 +813,7 @@ class SourceLink(ByUuidMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
+    workspace_path = "passage__report__workspace"
     objects = UuidNaturalKeyManager()
 
     class Meta:
@@ -599,3 +824,11 @@ class SourceLink(ByUuidMixin, models.Model):
 
     def __str__(self):
         return f"{self.passage} {self.relation} {self.source}"
+
+    def clean(self):
+        if self.passage_id is None:
+            return
+        if self.highlight_id is not None and self.highlight.passage_id != self.passage_id:
+            raise ValidationError({"highlight": "The highlight belongs to another passage."})
+        if self.source_id is not None and self.source.workspace_id != self.passage.report.workspace_id:
+            raise ValidationError({"source": "The source belongs to another workspace than the passage."})

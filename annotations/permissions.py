@@ -1,7 +1,8 @@
 """Who may do what in a workspace: the one place views, the admin and services ask.
 
-Roles rank viewer < annotator < curator. Superusers act as curators everywhere; other staff users
-read every workspace (as viewers) and otherwise have the role their membership gives them.
+Roles rank viewer < annotator < curator. Only membership opens a workspace: a user has the role
+their membership gives them, superusers act as curators everywhere, and staff status means nothing
+more than "may open the admin" (where a curator sees just the workspaces they curate).
 """
 
 from .models import Membership, Role, Workspace, workspaces_of
@@ -30,8 +31,8 @@ def workspace_roles(user):
 
 
 def user_workspaces(user):
-    """The workspaces the user can switch between: their own, or every one for staff."""
-    if user.is_authenticated and user.is_staff:
+    """The workspaces the user can switch between: their own, or every one for superusers."""
+    if user.is_authenticated and user.is_superuser:
         return list(Workspace.objects.only("name", "slug"))
     own = {m.workspace_id: m.workspace for m in team_memberships(user) if m.user_id == user.pk}
     return sorted(own.values(), key=lambda w: w.name)
@@ -40,7 +41,7 @@ def user_workspaces(user):
 def workspace_members(user, workspace):
     """The members of a workspace the user reads, by username."""
     members = [m.user for m in team_memberships(user) if m.workspace_id == workspace.pk]
-    if not members and user.is_staff:  # staff read workspaces they are not members of
+    if not members and user.is_superuser:  # superusers read workspaces they are not members of
         members = [m.user for m in Membership.objects.filter(workspace=workspace).select_related("user")]
     return sorted(members, key=lambda u: u.username)
 
@@ -51,10 +52,7 @@ def role_in(user, workspace):
         return None
     if user.is_superuser:
         return Role.CURATOR
-    role = workspace_roles(user).get(getattr(workspace, "pk", workspace))
-    if role is None and user.is_staff:
-        return Role.VIEWER
-    return role
+    return workspace_roles(user).get(getattr(workspace, "pk", workspace))
 
 
 def has_role(user, workspace, role):

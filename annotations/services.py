@@ -5,11 +5,16 @@ Every function takes keyword arguments only and raises ServiceError (a Validatio
 message a researcher can read, or EditConflict when someone else changed the record meanwhile.
 """
 
+import dataclasses
+import uuid as uuid_lib
+from collections import defaultdict
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import (
@@ -25,12 +30,24 @@ from .models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    normalize_tag_name,
     normalize_url,
 )
 
 
 class ServiceError(ValidationError):
     pass
+
+
+def _full_clean(obj, **kwargs):
+    """Validate a record with the model's own rules, as a ServiceError a researcher can read."""
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as error:
+        # A broken record-wide rule explains the field errors it causes (an empty quote of a
+        # span outside the text): say that one.
+        messages = error.message_dict.get(NON_FIELD_ERRORS) or error.messages
+        raise ServiceError(" ".join(messages)) from None
 
 
 class EditConflict(ServiceError):
@@ -43,26 +60,56 @@ class EditConflict(ServiceError):
 # --- Tags -----------------------------------------------------------------------------------
 
 
-def tag_get_or_create(*, name: str) -> Tag:
-    """The codebook tag called `name`, whatever its case; created when new."""
-    name = " ".join(name.split())
-    if not name:
-        raise ServiceError("A tag needs a name.")
-    if len(name) > 100:
-        raise ServiceError("Tag names are at most 100 characters.")
-    existing = Tag.objects.filter(name__iexact=name).first()
-    if existing:
-        return existing
+MAX_NEW_TAGS = 5  # per request: a typo or a script cannot flood a team's codebook
+
+
+def tags_named(*, workspace, names: Iterable[str], max_new: int = MAX_NEW_TAGS) -> list[Tag]:
+    """The workspace's codebook tags called `names` (any case), in order and without repeats;
+    names the codebook lacks become new tags, at most `max_new` of them (else nothing is created)."""
+    wanted = {}
+    for raw in names:
+        tag = Tag(workspace=workspace, name=raw)
+        try:
+            tag.clean_fields(exclude=["workspace", "slug", "uuid"])
+            tag.clean()
+        except ValidationError as error:
+            raise ServiceError(" ".join(error.messages)) from None
+        wanted.setdefault(tag.name.lower(), tag)
+    existing = {
+        tag.lower_name: tag
+        for tag in Tag.objects.filter(workspace=workspace)
+        .annotate(lower_name=Lower("name"))
+        .filter(lower_name__in=list(wanted))
+    }
+    new = [tag for key, tag in wanted.items() if key not in existing]
+    if len(new) > max_new:
+        raise ServiceError(
+            f"At most {max_new} new tags at a time: {len(new)} of these are not in the codebook yet "
+            f"({', '.join(tag.name for tag in new[:10])}{', …' if len(new) > 10 else ''}). "
+            "Pick existing tags, or add the new ones a few at a time."
+        )
+    for tag in new:
+        existing[tag.name.lower()] = _create_tag(tag)
+    return [existing[key] for key in wanted]
+
+
+def _create_tag(tag: Tag) -> Tag:
     try:
         with transaction.atomic():
-            return Tag.objects.create(name=name)
+            tag.save()
+            return tag
     except IntegrityError:  # someone created it a moment ago
-        return Tag.objects.get(name__iexact=name)
+        return Tag.objects.filter(workspace=tag.workspace).named(tag.name).get()
+
+
+def tag_get_or_create(*, workspace, name: str) -> Tag:
+    """The codebook tag of `workspace` called `name`, whatever its case; created when new."""
+    return tags_named(workspace=workspace, names=[name])[0]
 
 
 def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
-    tag = tag_get_or_create(name=name)
+    tag = tag_get_or_create(workspace=passage.report.workspace, name=name)
     _link_once(TaggedPassage, content_object=passage, tag=tag, added_by=user)
     return tag
 
@@ -71,15 +118,35 @@ def passage_remove_tag(*, passage: Passage, tag: Tag) -> None:
     TaggedPassage.objects.filter(content_object=passage, tag=tag).delete()
 
 
+def _same_workspace(tag: Tag, passages: list[Passage]) -> None:
+    if Passage.objects.filter(pk__in=[p.pk for p in passages]).exclude(report__workspace=tag.workspace_id).exists():
+        raise ServiceError("The tag belongs to another workspace's codebook than some of the passages.")
+
+
 def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
+    _same_workspace(tag, passages)
     have = set(
         TaggedPassage.objects.filter(tag=tag, content_object__in=passages).values_list("content_object_id", flat=True)
     )
     new = [TaggedPassage(content_object=p, tag=tag, added_by=user) for p in passages if p.pk not in have]
     TaggedPassage.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+@transaction.atomic
+def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user=None) -> tuple[str, int]:
+    """Add the tag called `name` to many passages, from (or new in) each passage's own workspace
+    codebook; returns the tag's name as the codebook spells it and how many passages gained it."""
+    by_workspace = defaultdict(list)
+    for passage in Passage.objects.filter(pk__in=[p.pk for p in passages]).select_related("report__workspace"):
+        by_workspace[passage.report.workspace].append(passage)
+    spelled, tagged = normalize_tag_name(name), 0
+    for workspace, group in by_workspace.items():
+        tag = tag_get_or_create(workspace=workspace, name=name)
+        spelled, tagged = tag.name, tagged + passages_add_tag(passages=group, tag=tag, user=user)
+    return spelled, tagged
 
 
 def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
@@ -98,12 +165,14 @@ def _link_once(model, **fields):
 
 @transaction.atomic
 def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
-    """Fold tags into `survivor`: every passage, highlight and report tagging moves over (no
-    duplicate links), descriptions are combined, the merged tags are deleted. Returns the number
-    of tags merged."""
+    """Fold tags of one workspace's codebook into `survivor`: every passage, highlight and report
+    tagging moves over (no duplicate links), descriptions are combined, the merged tags are
+    deleted. Returns the number of tags merged."""
     merged = [tag for tag in merged if tag.pk != survivor.pk]
     if not merged:
         raise ServiceError("Pick at least one tag other than the surviving tag to merge into it.")
+    if any(tag.workspace_id != survivor.workspace_id for tag in merged):
+        raise ServiceError("Only tags of the same workspace's codebook can be merged.")
     descriptions = [survivor.description.strip()] + [t.description.strip() for t in merged]
     for link_model in (TaggedPassage, TaggedHighlight, TaggedReport):
         already = link_model.objects.filter(tag=survivor).values("content_object_id")
@@ -126,6 +195,52 @@ def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
         tag._change_reason = f"Merged into {survivor.name}"
         tag.delete()
     return len(merged)
+
+
+@dataclasses.dataclass
+class CodebookMerge:
+    created: list[str] = dataclasses.field(default_factory=list)
+    described: list[str] = dataclasses.field(default_factory=list)  # given the file's description
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} new tag(s), {len(self.described)} existing tag(s) given a description, "
+            f"{len(self.unchanged)} already in the codebook."
+        )
+
+
+@transaction.atomic
+def codebook_merge(*, workspace, codes, dry_run: bool = False) -> CodebookMerge:
+    """Merge codes (name, description, colour) into the workspace's codebook by name, whatever its
+    case: a new name becomes a tag; an existing tag keeps its name and colour and takes the
+    file's description only when it has none. One bad code refuses the lot (nothing is written);
+    with `dry_run`, nothing is written either way."""
+    result = CodebookMerge()
+    existing = {tag.name.lower(): tag for tag in Tag.objects.filter(workspace=workspace)}
+    for number, code in enumerate(codes, start=1):
+        tag = existing.get(normalize_tag_name(code.name).lower())
+        if tag is None:
+            tag = Tag(workspace=workspace, name=code.name, description=code.description)
+            if code.color:
+                tag.color = code.color
+            try:
+                tag.full_clean(exclude=["slug"])
+            except ValidationError as error:
+                raise ServiceError(f"Code {number} ({code.name[:60]!r}): {' '.join(error.messages)}") from None
+            tag.save()
+            existing[tag.name.lower()] = tag
+            result.created.append(tag.name)
+        elif code.description and not tag.description.strip():
+            tag.description = code.description
+            tag._change_reason = "Description from an imported codebook"
+            tag.save(update_fields=["description"])
+            result.described.append(tag.name)
+        else:
+            result.unchanged.append(tag.name)
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
 
 
 # --- Passages -------------------------------------------------------------------------------
@@ -164,15 +279,13 @@ def highlight_create(
     *, passage: Passage, start: int, end: int, user=None, tags: Iterable[str] = (), comment: str = ""
 ) -> Highlight:
     """A highlight over passage.text[start:end] (code points), with optional tags and a first comment."""
-    if not (0 <= start < end <= len(passage.text)):
-        raise ServiceError(f"The selection {start}–{end} is outside the passage (length {len(passage.text)}).")
-    if not passage.text[start:end].strip():
-        raise ServiceError("Select some text to highlight.")
-    highlight = Highlight.objects.create(
+    highlight = Highlight(
         passage=passage, start=start, end=end, created_by=user, **Highlight.quote_for(passage.text, start, end)
     )
-    for name in tags:
-        _link_once(TaggedHighlight, content_object=highlight, tag=tag_get_or_create(name=name), added_by=user)
+    _full_clean(highlight)
+    highlight.save()
+    for tag in tags_named(workspace=passage.report.workspace, names=tags):
+        _link_once(TaggedHighlight, content_object=highlight, tag=tag, added_by=user)
     if comment.strip():
         comment_create(passage=passage, author=user, body=comment, highlight=highlight)
     return highlight
@@ -193,9 +306,24 @@ def _clean_body(body: str) -> str:
 
 
 def comment_create(
-    *, passage: Passage, author, body: str, parent: Comment | None = None, highlight: Highlight | None = None
+    *,
+    passage: Passage,
+    author,
+    body: str,
+    parent: Comment | None = None,
+    highlight: Highlight | None = None,
+    uuid: uuid_lib.UUID | None = None,
 ) -> Comment:
-    """Start a thread, or reply to one (replies always attach to the thread's first comment)."""
+    """Start a thread, or reply to one (replies always attach to the thread's first comment).
+
+    `uuid` (the token of the form that was submitted) makes the call idempotent: submitting the
+    same form again returns the comment it created the first time."""
+    if uuid is not None:
+        existing = Comment.objects.filter(uuid=uuid).first()
+        if existing is not None:
+            if existing.author_id != getattr(author, "pk", None) or existing.passage_id != passage.pk:
+                raise ServiceError("This form was already used. Reload the page and try again.")
+            return existing
     if parent is not None:
         if parent.passage_id != passage.pk:
             raise ServiceError("A reply must be on the same passage as its thread.")
@@ -203,9 +331,16 @@ def comment_create(
         highlight = parent.highlight
     if highlight is not None and highlight.passage_id != passage.pk:
         raise ServiceError("The highlight belongs to another passage.")
-    return Comment.objects.create(
-        passage=passage, author=author, body=_clean_body(body), parent=parent, highlight=highlight
-    )
+    fields = {"uuid": uuid} if uuid is not None else {}
+    try:
+        with transaction.atomic():
+            return Comment.objects.create(
+                passage=passage, author=author, body=_clean_body(body), parent=parent, highlight=highlight, **fields
+            )
+    except IntegrityError:
+        if uuid is None:
+            raise
+        return comment_create(passage=passage, author=author, body=body, uuid=uuid)  # the twin won the race
 
 
 def comment_edit(*, comment: Comment, body: str, expected_version: int | None = None) -> Comment:
@@ -282,12 +417,16 @@ def source_link_create(
     highlight: Highlight | None = None,
     user=None,
 ) -> tuple[SourceLink, bool]:
-    if source.workspace_id != passage.report.workspace_id:
-        raise ServiceError("The source belongs to another workspace.")
-    if relation not in SourceLink.Relation.values:
-        raise ServiceError(f"Unknown relation {relation!r}.")
-    if highlight is not None and highlight.passage_id != passage.pk:
-        raise ServiceError("The highlight belongs to another passage.")
+    link = SourceLink(
+        passage=passage,
+        source=source,
+        relation=relation,
+        footnote=footnote.strip(),
+        note=note.strip(),
+        highlight=highlight,
+        added_by=user,
+    )
+    _full_clean(link, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             return SourceLink.objects.get_or_create(
@@ -352,35 +491,58 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
 # --- Workspace members ----------------------------------------------------------------------
 
 
-def _keep_a_curator(workspace, leaving_user) -> None:
-    others = workspace.memberships.filter(role=Role.CURATOR).exclude(user=leaving_user)
-    if not others.exists():
-        raise ServiceError("A workspace needs at least one curator: make someone else a curator first.")
+def account_named(text: str):
+    """The active account whose username (any case) or e-mail address is `text`, typed in full;
+    None when there is none or several match. Callers say the same in both cases and never list
+    accounts, so a form that adds members cannot be used to find out who has an account."""
+    text = text.strip()
+    if not text:
+        return None
+    matches = list(
+        get_user_model()
+        .objects.filter(Q(username__iexact=text) | Q(email__iexact=text), is_active=True)
+        .order_by("pk")[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+NO_SUCH_ACCOUNT = (
+    "No account was added for what you typed. Type the full username or e-mail address of the person; "
+    "an administrator creates accounts."
+)
+
+
+def _lock_curators(workspace) -> None:
+    # Two curators stepping down at once must not both pass the last-curator rule.
+    list(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.CURATOR).values("pk"))
 
 
 @transaction.atomic
 def membership_set_role(*, workspace, user, role: str) -> Membership:
-    """Add `user` to the workspace with `role`, or change their role; the last curator stays one."""
+    """Add `user` to the workspace with `role`, or change their role; the last curator stays one
+    (the model's rule)."""
     if role not in Role.values:
         raise ServiceError(f"Unknown role {role!r}.")
-    membership = Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    _lock_curators(workspace)
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
     if membership is None:
         return Membership.objects.create(workspace=workspace, user=user, role=role)
-    if membership.role == Role.CURATOR and role != Role.CURATOR:
-        _keep_a_curator(workspace, user)
     membership.role = role
+    _full_clean(membership, validate_unique=False, validate_constraints=False)
     membership.save(update_fields=["role"])
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, workspace, user) -> None:
-    membership = Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    _lock_curators(workspace)
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
     if membership is None:
         return
-    if membership.role == Role.CURATOR:
-        _keep_a_curator(workspace, user)
-    membership.delete()
+    try:
+        membership.delete()
+    except ValidationError as error:
+        raise ServiceError(" ".join(error.messages)) from None
 
 
 REPORT_METADATA_FIELDS = ("title", "authors", "publisher", "published_on", "report_number", "source_url")

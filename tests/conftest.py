@@ -89,7 +89,9 @@ def annotated_report(workspace, annotator, curator):
     first.save()
     note.kind, note.label, note.text = Passage.Kind.NOTE, "1", '=HYPERLINK("http://evil") see Шанхай report.'
     note.save()
-    Tag.objects.create(name="three evils", slug="three-evils", color="#b91c1c", description="Terrorism & co.")
+    Tag.objects.create(
+        workspace=workspace, name="three evils", slug="three-evils", color="#b91c1c", description="Terrorism & co."
+    )
     TaggedPassage.objects.create(content_object=first, tag=Tag.objects.get(name="three evils"), added_by=annotator)
     second.tags.add("SCO")
     start = first.text.index("🚩")

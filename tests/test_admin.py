@@ -97,8 +97,10 @@ def test_status_actions_set_status_and_record_history(curator_client, staff_cura
 # --- Tag actions -----------------------------------------------------------------------------
 
 
-def test_add_tag_asks_for_the_tag_then_matches_it_regardless_of_case(curator_client, staff_curator, passages):
-    Tag.objects.create(name="SCO")
+def test_add_tag_asks_for_the_tag_then_matches_it_regardless_of_case(
+    curator_client, staff_curator, passages, workspace
+):
+    Tag.objects.create(workspace=workspace, name="SCO")
     services.passage_add_tag(passage=passages[0], name="sco")
     page = choose_action(curator_client, "passage", "add_tag", passages)
     assert page.status_code == 200 and b"Add a tag to passages" in page.content
@@ -119,10 +121,10 @@ def test_add_tag_creates_a_new_tag_and_rejects_an_empty_name(curator_client, pas
     assert list(passages[0].tags.values_list("name", flat=True)) == ["Water security"]
 
 
-def test_remove_tag_offers_only_carried_tags(curator_client, passages):
+def test_remove_tag_offers_only_carried_tags(curator_client, passages, workspace):
     for passage in passages[:2]:
         services.passage_add_tag(passage=passage, name="Xinjiang")
-    Tag.objects.create(name="Unused")
+    Tag.objects.create(workspace=workspace, name="Unused")
     page = choose_action(curator_client, "passage", "remove_tag", passages)
     assert list(page.context["form"].fields["tag"].queryset) == [Tag.objects.get(name="Xinjiang")]
     response = apply_action(
@@ -138,9 +140,11 @@ def test_remove_tag_warns_when_nothing_is_tagged(curator_client, passages):
     assert "None of the selected passages carries a tag." in messages_of(response)
 
 
-def test_merge_tags_moves_links_without_duplicates_and_records_history(curator_client, staff_curator, passages):
-    sco = Tag.objects.create(name="SCO", description="Shanghai Cooperation Organisation.")
-    alias = Tag.objects.create(name="Shanghai org", description="The SCO, spelled out.")
+def test_merge_tags_moves_links_without_duplicates_and_records_history(
+    curator_client, staff_curator, passages, workspace
+):
+    sco = Tag.objects.create(workspace=workspace, name="SCO", description="Shanghai Cooperation Organisation.")
+    alias = Tag.objects.create(workspace=workspace, name="Shanghai org", description="The SCO, spelled out.")
     services.passage_add_tag(passage=passages[0], name="SCO")
     services.passage_add_tag(passage=passages[0], name="Shanghai org")  # carries both
     services.passage_add_tag(passage=passages[1], name="Shanghai org")
@@ -160,24 +164,24 @@ def test_merge_tags_moves_links_without_duplicates_and_records_history(curator_c
     assert latest.history_change_reason == "Merged Shanghai org" and latest.history_user == staff_curator
 
 
-def test_merge_tag_into_itself_changes_nothing(curator_client, passages):
-    sco = Tag.objects.create(name="SCO")
+def test_merge_tag_into_itself_changes_nothing(curator_client, passages, workspace):
+    sco = Tag.objects.create(workspace=workspace, name="SCO")
     services.passage_add_tag(passage=passages[0], name="SCO")
     response = apply_action(curator_client, "tag", "merge_tags", [sco], survivor=sco.pk)
     assert "Pick at least one tag other than the surviving tag to merge into it." in messages_of(response)
     assert Tag.objects.get() == sco and TaggedPassage.objects.count() == 1
 
 
-def test_merge_survivor_must_be_among_the_selected_tags(curator_client):
-    sco, alias, other = (Tag.objects.create(name=n) for n in ("SCO", "S.C.O.", "Other"))
+def test_merge_survivor_must_be_among_the_selected_tags(curator_client, workspace):
+    sco, alias, other = (Tag.objects.create(workspace=workspace, name=n) for n in ("SCO", "S.C.O.", "Other"))
     page = apply_action(curator_client, "tag", "merge_tags", [sco, alias], survivor=other.pk)
     assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
     assert Tag.objects.count() == 3
 
 
-def test_delete_unused_tags_keeps_tags_in_use(curator_client, passages):
-    used = Tag.objects.create(name="Used")
-    orphan = Tag.objects.create(name="Orphan")
+def test_delete_unused_tags_keeps_tags_in_use(curator_client, passages, workspace):
+    used = Tag.objects.create(workspace=workspace, name="Used")
+    orphan = Tag.objects.create(workspace=workspace, name="Orphan")
     services.passage_add_tag(passage=passages[0], name="Used")
     page = choose_action(curator_client, "tag", "delete_unused", [used, orphan])
     assert page.context["unused"] == [orphan] and page.context["kept"] == [used]
@@ -186,32 +190,46 @@ def test_delete_unused_tags_keeps_tags_in_use(curator_client, passages):
     assert list(Tag.objects.all()) == [used]
 
 
-def test_curators_cannot_delete_tags_outright(curator_client, admin_client):
-    tag = Tag.objects.create(name="SCO")
-    delete_url = reverse("admin:annotations_tag_delete", args=[tag.pk])
-    assert curator_client.post(delete_url, {"post": "yes"}).status_code == 403
-    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
-    assert not Tag.objects.exists()
+def test_curators_delete_tags_of_their_own_codebook_only(curator_client, workspace, other_workspace):
+    ours = Tag.objects.create(workspace=workspace, name="SCO")
+    theirs = Tag.objects.create(workspace=other_workspace, name="SCO")
+    for tag in (theirs, ours):  # another workspace's tag "does not exist" here: a redirect, nothing deleted
+        response = curator_client.post(reverse("admin:annotations_tag_delete", args=[tag.pk]), {"post": "yes"})
+        assert response.status_code == 302
+    assert list(Tag.objects.all()) == [theirs]
 
 
 # --- The codebook form -----------------------------------------------------------------------
 
 
-def test_tag_form_refuses_a_name_differing_only_in_case(curator_client):
-    Tag.objects.create(name="SCO")
-    response = curator_client.post(reverse("admin:annotations_tag_add"), {"name": "sco", "color": "#1d4ed8"})
+def test_tag_form_refuses_a_name_differing_only_in_case(curator_client, workspace):
+    Tag.objects.create(workspace=workspace, name="SCO")
+    add = reverse("admin:annotations_tag_add")
+    response = curator_client.post(add, {"workspace": workspace.pk, "name": "sco", "color": "#1d4ed8"})
     assert response.status_code == 200
-    assert "A tag named &#x27;sco&#x27; already exists as &#x27;SCO&#x27;." in response.content.decode()
+    assert "The codebook already has a tag with this name." in response.content.decode()
     assert Tag.objects.count() == 1
 
 
-def test_tag_form_saves_a_new_tag_and_checks_the_colour(curator_client):
+def test_tag_form_refuses_a_rename_onto_another_tag(curator_client, workspace):
+    Tag.objects.create(workspace=workspace, name="SCO")
+    energy = Tag.objects.create(workspace=workspace, name="Energy")
+    change = reverse("admin:annotations_tag_change", args=[energy.pk])
+    response = curator_client.post(change, {"name": "sco", "color": "#1d4ed8"})
+    assert "The codebook already has a tag with this name." in response.content.decode()
+    assert Tag.objects.get(pk=energy.pk).name == "Energy"
+
+
+def test_tag_form_saves_a_new_tag_and_checks_the_colour(curator_client, workspace):
     add = reverse("admin:annotations_tag_add")
-    bad = curator_client.post(add, {"name": "Energy", "color": "blue"})
+    bad = curator_client.post(add, {"workspace": workspace.pk, "name": "Energy", "color": "blue"})
     assert "Give the colour as # and six hex digits" in bad.content.decode()
-    curator_client.post(add, {"name": " Energy  policy ", "color": "#1d4ed8", "description": "Oil, gas, power."})
+    curator_client.post(
+        add,
+        {"workspace": workspace.pk, "name": " Energy  policy ", "color": "#1d4ed8", "description": "Oil, gas, power."},
+    )
     tag = Tag.objects.get()
-    assert (tag.name, tag.slug, tag.color) == ("Energy policy", "energy-policy", "#1d4ed8")
+    assert (tag.workspace, tag.name, tag.slug, tag.color) == (workspace, "Energy policy", "energy-policy", "#1d4ed8")
 
 
 def test_tag_changelist_shows_swatch_and_usage_counts(curator_client, passages):
@@ -434,8 +452,9 @@ def test_passage_filters_by_status_kind_and_created_date(curator_client, passage
 
 
 def test_passage_filters_by_tag(curator_client, passages):
-    services.passage_add_tag(passage=passages[2], name="Energy")
-    assert listed(curator_client, "passage", "?tag=energy") == [passages[2]]
+    tag = services.passage_add_tag(passage=passages[2], name="Ürümqi !!!")
+    assert listed(curator_client, "passage", f"?tag={tag.uuid}") == [passages[2]]
+    assert listed(curator_client, "passage", "?tag=not-a-uuid") == []
 
 
 def test_passage_filters_by_comments(curator_client, curator, passages):
@@ -474,9 +493,9 @@ def test_comment_filters_by_thread_state_and_author(curator_client, workspace, c
     assert listed(curator_client, "comment", f"?author__id__exact={anna.pk}") == [thread]
 
 
-def test_tag_filter_by_usage(curator_client, passages):
+def test_tag_filter_by_usage(curator_client, passages, workspace):
     services.passage_add_tag(passage=passages[0], name="Used")
-    orphan = Tag.objects.create(name="Orphan")
+    orphan = Tag.objects.create(workspace=workspace, name="Orphan")
     assert listed(curator_client, "tag", "?usage=unused") == [orphan]
     assert [t.name for t in listed(curator_client, "tag", "?usage=used")] == ["Used"]
 
@@ -525,7 +544,7 @@ def changes(curator, workspace, passages):
     services.passage_set_status(passage=passages[0], status="flagged")
     services.comment_create(passage=passages[0], author=anna, body="Why flagged?")
     make_source(workspace, "https://example.org/a", "Testimony")
-    Tag.objects.create(name="SCO")
+    Tag.objects.create(workspace=workspace, name="SCO")
     return passages
 
 

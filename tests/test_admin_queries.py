@@ -46,7 +46,7 @@ def populate(workspace, n, user):
     passages = list(report.passages.all())
     Passage.history.bulk_history_create(passages, default_user=user)
     tags = Tag.objects.bulk_create(
-        Tag(name=f"r{report.pk} tag {i}", slug=f"r{report.pk}-tag-{i}") for i in range(n // 10)
+        Tag(workspace=workspace, name=f"r{report.pk} tag {i}", slug=f"r{report.pk}-tag-{i}") for i in range(n // 10)
     )
     Tag.history.bulk_history_create(tags, default_user=user)
     TaggedReport.objects.create(content_object=report, tag=tags[0])
@@ -106,7 +106,8 @@ def test_filtered_passage_changelist_stays_within_budget(
 ):
     client.force_login(staff_curator)
     report = populate(workspace, 500, staff_curator)
-    query = f"?report__id__exact={report.pk}&comments=open&tag=r{report.pk}-tag-1&author={staff_curator.username}"
+    tag = Tag.objects.get(slug=f"r{report.pk}-tag-1")
+    query = f"?report__id__exact={report.pk}&comments=open&tag={tag.uuid}&author={staff_curator.username}"
     with django_assert_max_num_queries(CEILING):
         response = client.get(reverse("admin:annotations_passage_changelist") + query)
     assert response.context["cl"].result_count == 10

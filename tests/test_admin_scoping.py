@@ -57,7 +57,7 @@ def result_list(client, model_name):
 @pytest.mark.parametrize("model_name", SCOPED_CHANGELISTS)
 def test_changelists_hide_other_workspaces(outsider_client, ours, theirs, workspace, model_name):
     model_admin = next(ma for model, ma in admin.site._registry.items() if model._meta.model_name == model_name)
-    in_ours = model_admin.model.objects.filter(**{model_admin.workspace_path or "pk": workspace.pk})
+    in_ours = model_admin.model.objects.in_workspaces([workspace.pk])
     assert in_ours.exists(), "the fixture has something of this kind in the other workspace"
     listed = {row.pk for row in result_list(outsider_client, model_name)}
     assert not listed & set(in_ours.values_list("pk", flat=True))
@@ -97,7 +97,8 @@ def test_autocomplete_offers_only_curated_rows(outsider_client, ours, theirs, ot
     assert autocomplete(outsider_client, "sourcelink", "source") == set()
     assert autocomplete(outsider_client, "source", "workspace") == {other_workspace.pk}
     assert autocomplete(outsider_client, "passage", "report") == {theirs.pk}
-    assert Tag.objects.get().pk in autocomplete(outsider_client, "taggedpassage", "tag")  # the shared codebook
+    theirs_tag = Tag.objects.create(workspace=other_workspace, name="SCO")
+    assert autocomplete(outsider_client, "taggedpassage", "tag") == {theirs_tag.pk}  # their own codebook only
 
 
 def test_foreign_key_choices_are_scoped(outsider_client, ours, theirs, workspace):
@@ -148,11 +149,13 @@ def test_staff_who_curate_nothing_get_no_admin(client, workspace, ours):
     assert client.get(reverse("admin:recent_changes")).status_code == 403
 
 
-def test_curators_share_the_codebook_but_not_workspaces(outsider_client, ours):
-    assert [t.name for t in result_list(outsider_client, "tag")] == ["SCO"]
+def test_curators_see_only_their_own_codebook_and_workspaces(outsider_client, ours, other_workspace):
+    """Issue 10, item 2: the codebook is per workspace, in the admin too."""
+    Tag.objects.create(workspace=other_workspace, name="Theirs")
+    assert [t.name for t in result_list(outsider_client, "tag")] == ["Theirs"]
     assert outsider_client.get(reverse("admin:annotations_workspace_add")).status_code == 403
 
 
-def test_recent_changes_hide_other_workspaces_but_show_the_codebook(outsider_client, ours):
+def test_recent_changes_hide_other_workspaces_and_their_codebook(outsider_client, ours):
     changes = outsider_client.get(reverse("admin:recent_changes")).context["changes"]
-    assert [c.kind for c in changes] == ["Codebook tag"]
+    assert changes == []

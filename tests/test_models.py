@@ -1,7 +1,18 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from annotations.models import Comment, Highlight, Passage, Report, Source, SourceLink, Tag, normalize_url
+from annotations.models import (
+    Comment,
+    Highlight,
+    Passage,
+    Report,
+    Source,
+    SourceLink,
+    Tag,
+    TaggedPassage,
+    normalize_url,
+)
 from tests.conftest import make_report
 
 
@@ -13,10 +24,65 @@ def test_tags_are_case_insensitive(report):
     assert passage.tag_links.count() == 1
 
 
-def test_tag_names_unique_regardless_of_case_in_the_database(db):
-    Tag.objects.create(name="SCO", slug="sco")
+def test_tag_names_unique_per_workspace_regardless_of_case_in_the_database(workspace, other_workspace):
+    Tag.objects.create(workspace=workspace, name="SCO", slug="sco")
+    Tag.objects.create(workspace=other_workspace, name="sco", slug="sco")  # another team's codebook
     with pytest.raises(IntegrityError), transaction.atomic():
-        Tag.objects.create(name="sco", slug="sco-2")
+        Tag.objects.create(workspace=workspace, name="sco", slug="sco-2")
+
+
+def test_each_workspace_tags_from_its_own_codebook(report, other_workspace):
+    """Issue 10, item 2: taggit's API (passage.tags.add) looks names up in the record's workspace."""
+    theirs = Tag.objects.create(workspace=other_workspace, name="SCO")
+    passage = report.passages.first()
+    passage.tags.add("sco")
+    ours = passage.tags.get()
+    assert ours != theirs and ours.workspace == report.workspace
+    with pytest.raises(ValidationError):
+        passage.tags.add(theirs)
+    link = TaggedPassage(content_object=report.passages.last(), tag=theirs)
+    with pytest.raises(ValidationError, match="another workspace's codebook"):
+        link.full_clean()
+
+
+@pytest.mark.parametrize("name", ["Ürümqi", "!!!", "🚩", "上海合作组织", "a/b?c#d"])
+def test_any_name_gets_an_ascii_slug(workspace, name):
+    """Issue 10, item 3: slugs are ASCII and never empty, whatever a person types."""
+    tag = Tag(workspace=workspace, name=name)
+    tag.full_clean(exclude=["slug"])
+    tag.save()
+    assert tag.slug and tag.slug.isascii() and tag.slug.replace("-", "").isalnum()
+
+
+def test_tag_rules_live_in_the_model(workspace):
+    tag = Tag(workspace=workspace, name="  Water \n security ", color="blue")
+    with pytest.raises(ValidationError) as error:
+        tag.full_clean(exclude=["slug"])
+    assert "color" in error.value.message_dict
+    assert tag.name == "Water security"
+    for bad in ("   ", "nul\x00byte"):
+        with pytest.raises(ValidationError):
+            Tag(workspace=workspace, name=bad).full_clean(exclude=["slug"])
+
+
+def test_record_rules_live_in_the_model(annotated_report, workspace, other_workspace):
+    """Highlights stay inside their passage; links use their passage's highlights and their
+    workspace's sources; a passage's section is in its report."""
+    first, second = annotated_report.passages.order_by("order")[:2]
+    with pytest.raises(ValidationError, match="outside the passage"):
+        Highlight(passage=first, start=0, end=len(first.text) + 1, exact="x").full_clean()
+    with pytest.raises(ValidationError, match="Select some text"):
+        Highlight(passage=first, start=first.text.index(" "), end=first.text.index(" ") + 1, exact=" ").full_clean()
+    foreign = Source.objects.create(workspace=other_workspace, url="https://example.org/f", title="F")
+    with pytest.raises(ValidationError, match="another workspace"):
+        SourceLink(passage=first, source=foreign).full_clean()
+    ours = Source.objects.filter(workspace=workspace).first()
+    with pytest.raises(ValidationError, match="another passage"):
+        SourceLink(passage=second, source=ours, highlight=first.highlights.first()).full_clean()
+    other_section = make_report(workspace, passages=1, title="Other").sections.get()
+    first.section = other_section
+    with pytest.raises(ValidationError, match="another report"):
+        first.full_clean()
 
 
 def test_visible_to_scopes_by_membership(report, annotator, outsider, other_workspace, django_user_model):
@@ -24,8 +90,23 @@ def test_visible_to_scopes_by_membership(report, annotator, outsider, other_work
     assert set(Report.objects.visible_to(annotator)) == {report}
     assert set(Report.objects.visible_to(outsider)) == {foreign}
     assert Passage.objects.visible_to(outsider).filter(report=report).count() == 0
-    staff = django_user_model.objects.create_user("staff", is_staff=True)
-    assert Report.objects.visible_to(staff).count() == 2
+
+
+
+MODELS_IN_A_WORKSPACE = [Report, Passage, Comment, Highlight, Source, SourceLink]
+
+
+@pytest.mark.parametrize("model", MODELS_IN_A_WORKSPACE, ids=lambda m: m.__name__)
+def test_staff_status_opens_no_workspace_superusers_see_all(annotated_report, outsider, model, django_user_model):
+    """Issue 10, item 1: staff status means "may open the admin", not "reads every workspace"."""
+    outsider.is_staff = True
+    outsider.save()
+    staff = django_user_model.objects.create_user("stan", is_staff=True)
+    root = django_user_model.objects.create_user("root", is_staff=True, is_superuser=True)
+    assert model.objects.exists()
+    assert not model.objects.visible_to(outsider).exists()
+    assert not model.objects.visible_to(staff).exists()
+    assert model.objects.visible_to(root).count() == model.objects.count()
 
 
 def test_visible_to_anonymous_is_empty(report):

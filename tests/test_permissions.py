@@ -1,4 +1,5 @@
 from annotations import permissions
+from annotations.models import Membership
 
 
 def test_roles_rank(workspace, viewer, annotator, curator, outsider):
@@ -15,11 +16,19 @@ def test_own_items_for_annotators_anyones_for_curators(workspace, viewer, annota
     assert not permissions.can_change_item(viewer, workspace, viewer.pk)
 
 
-def test_staff_read_everything_superusers_curate(workspace, django_user_model):
+def test_only_membership_opens_a_workspace_superusers_curate(workspace, other_workspace, django_user_model):
+    """Issue 10, item 1: staff status (the admin opens) grants no role in any workspace."""
     staff = django_user_model.objects.create_user("staff", is_staff=True)
+    staff_curator = django_user_model.objects.create_user("olga", is_staff=True)
+    Membership.objects.create(workspace=other_workspace, user=staff_curator, role="curator")
     root = django_user_model.objects.create_user("root", is_staff=True, is_superuser=True)
-    assert permissions.can_read(staff, workspace) and not permissions.can_annotate(staff, workspace)
+    for user in (staff, staff_curator):
+        assert permissions.role_in(user, workspace) is None and not permissions.can_read(user, workspace)
+        assert workspace not in permissions.user_workspaces(user)
+        assert permissions.workspace_members(user, workspace) == []
+    assert permissions.can_curate(staff_curator, other_workspace)
     assert permissions.can_curate(root, workspace)
+    assert set(permissions.user_workspaces(root)) == {workspace, other_workspace}
 
 
 def test_anonymous_has_no_role(workspace):
@@ -31,8 +40,6 @@ def test_anonymous_has_no_role(workspace):
 def test_switcher_and_members_come_from_one_membership_query(
     workspace, other_workspace, annotator, curator, outsider, django_assert_num_queries
 ):
-    from annotations.models import Membership
-
     Membership.objects.create(workspace=other_workspace, user=annotator, role="viewer")
     with django_assert_num_queries(1):
         assert [w.slug for w in permissions.user_workspaces(annotator)] == ["central-asia", "other"]

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
+from annotations.exporting.qdc import codebook_xml
 from annotations.models import Membership, Passage, Report, Role, Section, TaggedPassage
 
 from .conftest import make_member
@@ -28,7 +29,7 @@ ROLES = ("anon", "viewer", "annotator", "curator", "outsider", "staff", "staff_o
 # anon            not logged in
 # viewer, annotator, curator   members of the workspace (the curator is also staff: the admin opens)
 # outsider        curator of another workspace, not staff
-# staff           staff user who curates nothing (reads every workspace in the browser, as staff do)
+# staff           staff user without any membership: staff status opens the admin, no workspace
 # staff_outsider  staff curator of another workspace: the admin opens, but not onto our records
 
 # Outcomes. A status code, or a redirect whose target matters.
@@ -46,6 +47,7 @@ SECRETS = {
     "comment": "Comment Saltwort",
     "source": "Source Glasswort",
     "note": "Link note Sea-kale",
+    "tag": "Tag Sea-lavender",
 }
 
 
@@ -73,53 +75,55 @@ L, AL, AI, M = LOGIN, ADMIN_LOGIN, ADMIN_INDEX, MOVED
 # fmt: off
 APP_ROWS = [
     #    target                              method args        anon viewer annot curator outsider staff staff_out
-    row("annotations:home",                  GET,  "",          L,   M,     M,    O,      M,       O,    O),
+    row("annotations:home",                  GET,  "",          L,   M,     M,    M,      M,       O,    M),
     row("annotations:favicon",               GET,  "",          M,   M,     M,    M,      M,       M,    M),
-    row("annotations:report-list",           GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
+    row("annotations:report-list",           GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
     row("annotations:report-upload",         GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:report-upload",         POST, "workspace", L,   D,     D,    M,      H,       D,    D),
-    row("annotations:tag-list",              GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
-    row("annotations:tag-detail",            GET,  "tag",       L,   O,     O,    O,      H,       O,    O),
-    row("annotations:member-list",           GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
+    row("annotations:report-upload",         POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:tag-list",              GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
+    row("annotations:tag-detail",            GET,  "tag",       L,   O,     O,    O,      H,       H,    H),
+    row("annotations:codebook-import",       GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
+    row("annotations:codebook-import",       POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:member-list",           GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
     row("annotations:member-set",            GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:member-set",            POST, "workspace", L,   D,     D,    M,      H,       D,    D),
+    row("annotations:member-set",            POST, "workspace", L,   D,     D,    M,      H,       H,    H),
     row("annotations:member-remove",         GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:member-remove",         POST, "workspace", L,   D,     D,    M,      H,       D,    D),
-    row("annotations:workspace-activity",    GET,  "workspace", L,   O,     O,    O,      H,       O,    O),
-    row("annotations:report-read",           GET,  "report",    L,   O,     O,    O,      H,       O,    O),
-    row("annotations:report-passages",       GET,  "report",    L,   O,     O,    O,      H,       O,    O),
-    row("annotations:report-heatmap",        GET,  "report",    L,   O,     O,    O,      H,       O,    O),
+    row("annotations:member-remove",         POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:workspace-activity",    GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-read",           GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-passages",       GET,  "report",    L,   O,     O,    O,      H,       H,    H),
+    row("annotations:report-heatmap",        GET,  "report",    L,   O,     O,    O,      H,       H,    H),
     row("annotations:report-metadata",       GET,  "report",    L,   N,     N,    N,      N,       N,    N),
-    row("annotations:report-metadata",       POST, "report",    L,   D,     D,    M,      H,       D,    D),
-    row("annotations:passage-detail",        GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
-    row("annotations:passage-panel",         GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
-    row("annotations:passage-history",       GET,  "passage",   L,   O,     O,    O,      H,       O,    O),
+    row("annotations:report-metadata",       POST, "report",    L,   D,     D,    M,      H,       H,    H),
+    row("annotations:passage-detail",        GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
+    row("annotations:passage-panel",         GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
+    row("annotations:passage-history",       GET,  "passage",   L,   O,     O,    O,      H,       H,    H),
     row("annotations:passage-tag-add",       GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-tag-add",       POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:passage-tag-add",       POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:passage-tag-remove",    GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-tag-remove",    POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:passage-tag-remove",    POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:passage-status",        GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-status",        POST, "passage",   L,   D,     D,    O,      H,       D,    D),
+    row("annotations:passage-status",        POST, "passage",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-create",        GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-create",        POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:comment-create",        POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:highlight-create",      GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:highlight-create",      POST, "passage",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:highlight-create",      POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:sourcelink-create",     GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:sourcelink-create",     POST, "passage",   L,   D,     O,    O,      H,       D,    D),
-    # Replying and resolving are for annotators; editing and deleting for the author (the curator
-    # here) or a curator.
+    row("annotations:sourcelink-create",     POST, "passage",   L,   D,     O,    O,      H,       H,    H),
+    # Replying is for annotators; editing, deleting and resolving the thread for its author (the
+    # curator here) or a curator.
     row("annotations:comment-reply",         GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-reply",         POST, "comment",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:comment-reply",         POST, "comment",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:comment-edit",          GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-edit",          POST, "comment",   L,   D,     D,    O,      H,       D,    D),
+    row("annotations:comment-edit",          POST, "comment",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-delete",        GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-delete",        POST, "comment",   L,   D,     D,    O,      H,       D,    D),
+    row("annotations:comment-delete",        POST, "comment",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-resolve",       GET,  "comment",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:comment-resolve",       POST, "comment",   L,   D,     O,    O,      H,       D,    D),
+    row("annotations:comment-resolve",       POST, "comment",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:highlight-delete",      GET,  "highlight", L,   N,     N,    N,      N,       N,    N),
-    row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       D,    D),
+    row("annotations:highlight-delete",      POST, "highlight", L,   D,     D,    O,      H,       H,    H),
     row("annotations:sourcelink-delete",     GET,  "link",      L,   N,     N,    N,      N,       N,    N),
-    row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       D,    D),
+    row("annotations:sourcelink-delete",     POST, "link",      L,   D,     D,    O,      H,       H,    H),
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
 ]
@@ -158,8 +162,8 @@ ADMIN_SITE_ROWS = [
 # What (curator, staff, staff_outsider) get from each view of a ModelAdmin; everyone else is sent
 # to the admin's login page. "scoped": the workspace's curators get its records; a staff curator
 # of another workspace gets an empty list and the "does not exist" redirect for our records (403
-# from django-simple-history's views); staff who curate nothing get 403. "shared": the codebook,
-# which every staff curator curates. "django": Django's model permissions decide; no curator has any.
+# from django-simple-history's views); staff who curate nothing get 403.
+# "django": Django's model permissions decide; no curator has any.
 ADMIN_ACCESS = {
     "scoped": {
         "changelist": (OK, DENIED, OK),
@@ -169,14 +173,6 @@ ADMIN_ACCESS = {
         "delete-post": (MOVED, DENIED, ADMIN_INDEX),
         "history": (OK, ADMIN_INDEX, ADMIN_INDEX),
         "simple-history": (OK, DENIED, DENIED),
-    },
-    "shared": {
-        "changelist": (OK, DENIED, OK),
-        "add": (OK, DENIED, OK),
-        "change": (OK, DENIED, OK),
-        "delete": (DENIED, DENIED, DENIED),  # superusers only
-        "delete-post": (DENIED, DENIED, DENIED),
-        "simple-history": (OK, DENIED, OK),
     },
     "django": dict.fromkeys(
         ("changelist", "add", "change", "delete", "delete-post", "history"), (DENIED, DENIED, DENIED)
@@ -226,7 +222,7 @@ ADMIN_MODEL_ROWS = [
     *admin_model_rows("annotations.source",        "source", simple_history=True),
     *admin_model_rows("annotations.sourcelink",    "link", simple_history=True),
     *admin_model_rows("annotations.taggedpassage", "tagging"),
-    *admin_model_rows("annotations.tag",           "tag", access="shared", simple_history=True),
+    *admin_model_rows("annotations.tag",           "tag", simple_history=True),
     *admin_model_rows("auth.user",                 "user", access="django"),
     *admin_model_rows("auth.group",                "group", access="django"),
     *admin_model_rows("axes.accessattempt",        "attempt", access="django"),
@@ -280,7 +276,7 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
     report = Report.objects.create(workspace=workspace, title=SECRETS["report"], slug="secret-report")
     section = Section.objects.create(report=report, order=1, title=SECRETS["section"])
     passage = Passage.objects.create(report=report, section=section, order=1, text=SECRETS["passage"])
-    tag = services.passage_add_tag(passage=passage, name="Security", user=curator)
+    tag = services.passage_add_tag(passage=passage, name=SECRETS["tag"], user=curator)
     highlight = services.highlight_create(passage=passage, start=0, end=7, user=curator)
     comment = services.comment_create(passage=passage, author=curator, body=SECRETS["comment"])
     source, _ = services.source_get_or_create(
@@ -323,7 +319,7 @@ def url_args(r, records):
     """The browser's URLs name workspaces and tags by slug and records by uuid; the admin's by pk."""
     kind = r.args
     if kind in ("workspace", "tag") and r.target.startswith("annotations:"):
-        return [records["workspace"].slug] + ([records["tag"].slug] if kind == "tag" else [])
+        return [records["workspace"].slug] + ([records["tag"].uuid] if kind == "tag" else [])
     special = {
         "": [],
         "reset": ["MQ", "set-password"],
@@ -354,11 +350,12 @@ def post_data(r, records):
     name = r.target.removeprefix("annotations:")
     data = {
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
+        "codebook-import": {"file": SimpleUploadedFile("codebook.qdc", codebook_xml([records["tag"]]).encode())},
         "report-metadata": {"title": "Renamed report", "authors": "Jane Doe"},
         "member-set": {"username": "stan", "role": Role.VIEWER},
         "member-remove": {"username": "vera"},
         "passage-tag-add": {"name": "Energy"},
-        "passage-tag-remove": {"tag": records["tag"].slug},
+        "passage-tag-remove": {"tag": records["tag"].uuid},
         "passage-status": {"status": Passage.Status.APPROVED, "version": records["passage"].version},
         "comment-create": {"body": "A new comment"},
         "highlight-create": {"start": 0, "end": 5},
@@ -369,7 +366,7 @@ def post_data(r, records):
             "relation": "supports",
         },
         "comment-reply": {"body": "A reply"},
-        "comment-edit": {"body": "Edited"},
+        "comment-edit": {"body": "Edited", "version": records["comment"].version},
         "comment-resolve": {"resolved": "1"},
     }.get(name, {})
     if r.target.endswith("_delete"):
@@ -391,13 +388,10 @@ def outcome_of(response):
 
 
 def secrets_hidden_from(role, r, expected):
-    """Outsiders never see the workspace's text, and nobody sees it in a refusal. Staff read every
-    workspace in the browser by design (the site's menu names them all, on the admin's password
-    pages too), but the admin shows them only the records they curate."""
-    if role in ("anon", "outsider") or expected not in (OK, MOVED):
+    """Nobody outside the workspace sees its text, staff or not (only membership opens a
+    workspace), and nobody sees it in a refusal."""
+    if role in ("anon", "outsider", "staff", "staff_outsider") or expected not in (OK, MOVED):
         return SECRETS
-    if r.target.startswith("admin") and role in ("staff", "staff_outsider"):
-        return {key: text for key, text in SECRETS.items() if key != "workspace"}
     return {}
 
 

@@ -142,7 +142,7 @@ def browser_urls(hostile):
         reverse("annotations:passage-panel", args=[passage.uuid]) + f"?highlight={passage.highlights.get().uuid}",
         reverse("annotations:passage-history", args=[passage.uuid]),
         reverse("annotations:tag-list", args=[slug]),
-        *(reverse("annotations:tag-detail", args=[slug, tag.slug]) for tag in tags[:3]),
+        *(reverse("annotations:tag-detail", args=[slug, tag.uuid]) for tag in tags[:3]),
         reverse("annotations:member-list", args=[slug]),
         reverse("annotations:workspace-activity", args=[slug]),
         *(r.get_absolute_url() for r in hostile["imported"].values()),

@@ -22,8 +22,8 @@ def test_empty_tag_name_is_refused(passages):
         services.passage_add_tag(passage=passages[0], name="   ")
 
 
-def test_bulk_add_and_remove_tag(passages):
-    tag = services.tag_get_or_create(name="recommendation")
+def test_bulk_add_and_remove_tag(passages, workspace):
+    tag = services.tag_get_or_create(workspace=workspace, name="recommendation")
     services.passage_add_tag(passage=passages[0], name="recommendation")
     assert services.passages_add_tag(passages=passages, tag=tag) == 2
     assert TaggedPassage.objects.filter(tag=tag).count() == 3
@@ -31,10 +31,12 @@ def test_bulk_add_and_remove_tag(passages):
     assert list(TaggedPassage.objects.values_list("content_object", flat=True)) == [passages[2].pk]
 
 
-def test_merge_tags_moves_links_without_duplicates_and_combines_descriptions(passages):
-    sco = Tag.objects.create(name="SCO", description="Shanghai Cooperation Organisation")
-    dup = Tag.objects.create(name="Shanghai Cooperation Org.", description="The SCO and its bodies")
-    dup2 = Tag.objects.create(name="S.C.O.")
+def test_merge_tags_moves_links_without_duplicates_and_combines_descriptions(passages, workspace):
+    sco = Tag.objects.create(workspace=workspace, name="SCO", description="Shanghai Cooperation Organisation")
+    dup = Tag.objects.create(
+        workspace=workspace, name="Shanghai Cooperation Org.", description="The SCO and its bodies"
+    )
+    dup2 = Tag.objects.create(workspace=workspace, name="S.C.O.")
     passages[0].tags.add(sco, dup)  # a passage carrying both tags
     passages[1].tags.add(dup, dup2)  # carrying two merged tags
     passages[2].tags.add(dup2)
@@ -50,8 +52,8 @@ def test_merge_tags_moves_links_without_duplicates_and_combines_descriptions(pas
     assert sco.history.first().history_change_reason == "Merged Shanghai Cooperation Org., S.C.O."
 
 
-def test_merge_tag_into_itself_is_refused(passages):
-    sco = Tag.objects.create(name="SCO")
+def test_merge_tag_into_itself_is_refused(passages, workspace):
+    sco = Tag.objects.create(workspace=workspace, name="SCO")
     with pytest.raises(services.ServiceError):
         services.tags_merge(survivor=sco, merged=[sco])
     assert Tag.objects.count() == 1

@@ -23,9 +23,9 @@ W3C_CHECK = SHARED / "checks" / "check_web_annotation.py"
 CODEBOOK_XSD = SHARED / "standards" / "refi-qda" / "Codebook.xsd"
 
 
-def export(report, fmt, tmp_path):
+def export(report, fmt, tmp_path, workspace=None):
     path = tmp_path / f"out.{fmt}"
-    args = ["--report", str(report.uuid)] if report else []
+    args = ["--report", str(report.uuid)] if report else ["--workspace", workspace.slug]
     call_command("export_annotations", *args, "--format", fmt, "-o", str(path))
     return path
 
@@ -125,11 +125,15 @@ def test_plain_cells_and_numbers_are_left_alone():
 
 
 @pytest.mark.skipif(not CODEBOOK_XSD.exists(), reason="the shared REFI-QDA schema is not beside the checkout")
-def test_qdc_codebook_is_valid_refi_qda(annotated_report, tmp_path):
-    Tag.objects.create(name="odd colour", slug="odd-colour", color="#abc", description="ctrl \x0b char")
+def test_qdc_codebook_is_valid_refi_qda(annotated_report, workspace, other_workspace, tmp_path):
+    # A colour saved before colours were validated, and another team's tag, which stays out.
+    Tag.objects.create(
+        workspace=workspace, name="odd colour", slug="odd-colour", color="#abc", description="ctrl \x0b char"
+    )
+    Tag.objects.create(workspace=other_workspace, name="Theirs")
     schema = xmlschema.XMLSchema(str(CODEBOOK_XSD))
     for report in (annotated_report, None):
-        path = export(report, "qdc", tmp_path)
+        path = export(report, "qdc", tmp_path, workspace)
         schema.validate(str(path))
     codes = schema.to_dict(str(path))["Codes"]["Code"]
     by_name = {code["@name"]: code for code in codes}

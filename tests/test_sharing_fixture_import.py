@@ -219,12 +219,12 @@ def _bad_colour(data):
         (_dangling_parent, "neither in the file nor here"),
         (_unknown_model, "'auth.group' is not accepted"),
         (_javascript_url, "url: "),
-        (_offsets_beyond_text, "not a span of its passage's text"),
+        (_offsets_beyond_text, "outside the passage"),
         (_bad_choice, "status: "),
         (_integer_reference, "natural key"),
         (_bad_type, "order: "),
         (_unknown_field, "unknown field"),
-        (_bad_colour, "#RRGGBB"),
+        (_bad_colour, "six hex digits"),
     ],
 )
 def test_bad_records_are_refused_and_nothing_is_written(annotated_report, tmp_path, change, message):

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -91,7 +93,8 @@ def test_tag_detail_lists_passages_and_highlights_of_the_workspace_only(
 ):
     make_annotated_report(other_workspace, annotator, passages=5, title="Elsewhere")
     client.force_login(viewer)
-    response = client.get(reverse("annotations:tag-detail", args=["central-asia", "security"]))
+    security = Tag.objects.get(workspace=reading_report.workspace, name="Security")
+    response = client.get(reverse("annotations:tag-detail", args=["central-asia", security.uuid]))
     assert [p.report for p in response.context["passages"]] == [reading_report]
     assert len(response.context["highlights"]) == 1
     html = response.content.decode()
@@ -99,9 +102,12 @@ def test_tag_detail_lists_passages_and_highlights_of_the_workspace_only(
     assert f"#p-{first.uuid}" in html and "Elsewhere" not in html
 
 
-def test_tag_detail_of_an_unknown_tag_is_404(client, viewer, workspace):
+def test_tag_detail_of_an_unknown_or_foreign_tag_is_404(client, viewer, workspace, other_workspace):
+    theirs = Tag.objects.create(workspace=other_workspace, name="Theirs")
     client.force_login(viewer)
-    assert client.get(reverse("annotations:tag-detail", args=["central-asia", "nope"])).status_code == 404
+    assert client.get(reverse("annotations:tag-detail", args=["central-asia", uuid.uuid4()])).status_code == 404
+    assert client.get(reverse("annotations:tag-detail", args=["central-asia", theirs.uuid])).status_code == 404
+    assert client.get("/w/central-asia/codebook/nope/").status_code == 404
 
 
 def test_activity_summarises_each_member(client, viewer, annotator, curator, reading_report):
@@ -132,7 +138,7 @@ def test_insight_pages_query_count_does_not_grow(
     with django_assert_max_num_queries(8):
         client.get(reverse("annotations:tag-list", args=["central-asia"]))
     with django_assert_max_num_queries(8):
-        client.get(reverse("annotations:tag-detail", args=["central-asia", "theme-1"]))
+        client.get(reverse("annotations:tag-detail", args=["central-asia", Tag.objects.get(name="Theme 1").uuid]))
     with django_assert_max_num_queries(6):
         client.get(reverse("annotations:workspace-activity", args=["central-asia"]))
     assert Tag.objects.count() == 9

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from annotations import services
 from annotations.models import Membership, Role
 from tests.conftest import make_member
 
@@ -34,7 +35,7 @@ def test_curators_add_change_and_remove_members(client, curator, workspace, djan
 
 def test_unknown_users_and_roles_are_refused(client, curator, workspace, viewer):
     client.force_login(curator)
-    assert "There is no user called “ghost”" in post(client, "set", username="ghost", role="viewer").content.decode()
+    assert services.NO_SUCH_ACCOUNT in post(client, "set", username="ghost", role="viewer").content.decode()
     assert "Unknown role" in post(client, "set", username="vera", role="owner").content.decode()
     assert roles(workspace)["vera"] == "viewer"
 

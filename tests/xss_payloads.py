@@ -174,7 +174,8 @@ def build_hostile_workspace(password):
     ]
     first = passages[0]
     tags = [
-        Tag.objects.create(name=p, slug=f"hostile-tag-{i}", description=p) for i, p in enumerate(unique_ci(PAYLOADS))
+        Tag.objects.create(workspace=workspace, name=p, slug=f"hostile-tag-{i}", description=p)
+        for i, p in enumerate(unique_ci(PAYLOADS))
     ]
     TaggedPassage.objects.bulk_create(TaggedPassage(content_object=first, tag=t, added_by=users[0]) for t in tags)
     for passage, tag in zip(passages, tags, strict=False):

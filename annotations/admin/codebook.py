@@ -1,23 +1,21 @@
-"""The shared codebook: tags, their usage, merging and clean-up; and who tagged which passage.
+"""Each workspace's codebook: tags, their usage, merging and clean-up; and who tagged which passage.
 
-Tags belong to no workspace: every curator may view and edit them, and merging keeps every
-tagging. Deleting a tag that is in use would strip other teams' work, so only superusers may;
-curators remove unused tags with the clean-up action."""
+A curator sees, changes, merges and deletes the tags of the workspaces they curate, nothing else;
+the rules (one name per workspace whatever its case, #RRGGBB colours, merging within one
+codebook) live in the model and the services."""
 
 from django import forms
 from django.contrib import admin
-from django.core.validators import RegexValidator
-from django.db.models import F, OuterRef
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag as TaggitTag
 
 from .. import services
-from ..models import Tag, TaggedHighlight, TaggedPassage, TaggedReport, count_of
+from ..models import Tag, TaggedPassage
 from . import filters
 from .actions import SurvivorForm, action_page, bound_form, run_service
-from .scoping import ScopedAdmin, count_column, curates_somewhere
+from .scoping import ScopedAdmin, count_column
 
 # taggit registers its own generic Tag model, which this project does not use: our codebook is
 # annotations.Tag. Listing both would send curators to an always-empty list.
@@ -26,66 +24,34 @@ if admin.site.is_registered(TaggitTag):
 
 
 class TagForm(forms.ModelForm):
-    color = forms.CharField(
-        max_length=7,
-        initial="#6b7280",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give the colour as # and six hex digits, e.g. #1d4ed8.")],
-        widget=forms.TextInput(attrs={"type": "color"}),
-        help_text="Colour of the tag's chips in the reading view.",
-    )
-
     class Meta:
         model = Tag
-        fields = ("name", "description", "color")
+        fields = ("workspace", "name", "description", "color")
+        widgets = {"color": forms.TextInput(attrs={"type": "color"})}
 
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        existing = Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
-        if existing:
-            raise forms.ValidationError(f"A tag named '{name}' already exists as '{existing.name}'.")
-        return name
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A tag stays in its codebook (its links are in that workspace). Disabled rather than
+            # read-only, so the one-name-per-codebook rule is still checked on a rename.
+            self.fields["workspace"].disabled = True
 
 
 @admin.register(Tag)
-class TagAdmin(SimpleHistoryAdmin):
+class TagAdmin(ScopedAdmin, SimpleHistoryAdmin):
     form = TagForm
-    list_display = ("swatch", "name", "summary", "passage_count", "highlight_count", "report_count")
+    list_display = ("swatch", "name", "workspace", "summary", "passage_count", "highlight_count", "report_count")
     list_display_links = ("name",)
-    list_filter = (filters.TagUsageFilter,)
+    list_select_related = ("workspace",)
+    list_filter = (("workspace", admin.RelatedOnlyFieldListFilter), filters.TagUsageFilter)
     search_fields = ("name", "description")
-    readonly_fields = ("slug", "usage")
-    fields = ("name", "description", "color", "slug", "usage")
+    fields = ("workspace", "name", "description", "color", "slug", "uuid", "usage")
+    readonly_fields = ("slug", "uuid", "usage")
     actions = ("merge_tags", "delete_unused")
 
     def get_queryset(self, request):
-        def used_on(link_model):
-            return count_of(link_model.objects.filter(tag=OuterRef("pk")))
+        return super().get_queryset(request).with_usage()
 
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                passage_count=used_on(TaggedPassage),
-                highlight_count=used_on(TaggedHighlight),
-                report_count=used_on(TaggedReport),
-            )
-            .annotate(usage_count=F("passage_count") + F("highlight_count") + F("report_count"))
-        )
-
-    def has_module_permission(self, request):
-        return curates_somewhere(request)
-
-    def has_view_permission(self, request, obj=None):
-        return curates_somewhere(request)
-
-    def has_change_permission(self, request, obj=None):
-        return curates_somewhere(request)
-
-    def has_add_permission(self, request):
-        return curates_somewhere(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
 
     @admin.display(description="colour")
     def swatch(self, obj):
@@ -106,7 +72,7 @@ class TagAdmin(SimpleHistoryAdmin):
 
     report_count = count_column("report_count", "reports")
 
-    @admin.display(description="used on (all workspaces)")
+    @admin.display(description="used on")
     def usage(self, obj):
         if obj.pk is None:
             return "—"
@@ -159,7 +125,6 @@ class TagAdmin(SimpleHistoryAdmin):
 
 @admin.register(TaggedPassage)
 class TaggedPassageAdmin(ScopedAdmin):
-    workspace_path = "content_object__report__workspace"
     list_display = ("tag", "content_object", "added_by", "created_at")
     list_select_related = ("tag", "content_object", "added_by")
     list_filter = (

@@ -4,9 +4,9 @@ import uuid
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
-from ..models import Comment, Highlight, Membership, Section, Source, SourceLink, Tag, TaggedPassage
+from ..models import Membership, Section, Source, SourceLink, Tag
 from .scoping import curated_ids, scoped
 
 # Workspace filters for rows that reach their workspace through a report or a passage.
@@ -23,11 +23,14 @@ class TagFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         link_model = model_admin.model._meta.get_field("tag_links").related_model
         used = link_model.objects.filter(content_object__in=model_admin.get_queryset(request)).values("tag_id")
-        return [(tag.slug, tag.name) for tag in Tag.objects.filter(pk__in=used)]
+        return [(str(tag.uuid), tag.name) for tag in Tag.objects.filter(pk__in=used)]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(tag_links__tag__slug=self.value())
+            try:
+                return queryset.filter(tag_links__tag__uuid=uuid.UUID(self.value()))
+            except ValueError:
+                return queryset.none()
         return queryset
 
 
@@ -64,13 +67,12 @@ class HasCommentsFilter(admin.SimpleListFilter):
         return [("yes", "With comments"), ("open", "With open threads"), ("no", "Without comments")]
 
     def queryset(self, request, queryset):
-        live = Comment.objects.live().filter(passage=OuterRef("pk"))
         if self.value() == "yes":
-            return queryset.filter(Exists(live))
+            return queryset.with_comments()
         if self.value() == "open":
-            return queryset.filter(Exists(Comment.objects.open_threads().filter(passage=OuterRef("pk"))))
+            return queryset.with_open_threads()
         if self.value() == "no":
-            return queryset.exclude(Exists(live))
+            return queryset.without_comments()
         return queryset
 
 
@@ -88,15 +90,7 @@ class AnnotatedByFilter(admin.SimpleListFilter):
         return [(user.username, user.get_username()) for user in users]
 
     def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        by = {"passage": OuterRef("pk")}
-        return queryset.filter(
-            Q(Exists(Comment.objects.live().filter(author__username=self.value(), **by)))
-            | Q(Exists(TaggedPassage.objects.filter(added_by__username=self.value(), content_object=OuterRef("pk"))))
-            | Q(Exists(Highlight.objects.filter(created_by__username=self.value(), **by)))
-            | Q(Exists(SourceLink.objects.filter(added_by__username=self.value(), **by)))
-        )
+        return queryset.annotated_by(self.value()) if self.value() else queryset
 
 
 class CitesSourceFilter(admin.SimpleListFilter):
@@ -115,7 +109,7 @@ class CitesSourceFilter(admin.SimpleListFilter):
         # Django applies a filter only when it has choices: a bad or unknown source lists nothing.
         if self.value() is None:
             return []
-        source = scoped(Source.objects.filter(uuid=self._uuid()), "workspace", request).first()
+        source = scoped(Source.objects.filter(uuid=self._uuid()), request).first()
         return [(self.value(), source.title if source else "(unknown source)")]
 
     def queryset(self, request, queryset):
@@ -156,7 +150,7 @@ class ThreadFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         match self.value():
             case "open":
-                return queryset.filter(pk__in=Comment.objects.open_threads().values("pk"))
+                return queryset.open_threads()
             case "resolved":
                 return queryset.filter(parent__isnull=True, resolved=True)
             case "reply":

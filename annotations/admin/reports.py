@@ -19,12 +19,12 @@ from ..models import (
     Tag,
     TaggedHighlight,
     TaggedPassage,
+    TaggedReport,
     count_of,
 )
 from . import filters
 from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline, count_column
-from .sources import SourceLinkForm
 
 
 def reading_url(report_uuid, passage_uuid=None):
@@ -53,6 +53,17 @@ class SectionInline(ReadOnlyInline, admin.TabularInline):
     model = Section
     fields = ("order", "title", "level")
     readonly_fields = fields
+
+
+class TaggedReportInline(ScopedInline, admin.TabularInline):
+    """The report's tags, chosen from its workspace's codebook (the model refuses another's)."""
+
+    model = TaggedReport
+    fields = ("tag",)
+    autocomplete_fields = ("tag",)
+    show_change_link = False
+    verbose_name = "tag"
+    verbose_name_plural = "tags"
 
 
 @admin.register(Report)
@@ -101,7 +112,6 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
                     "published_on",
                     "report_number",
                     "source_url",
-                    "tags",
                 )
             },
         ),
@@ -112,7 +122,7 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
         ),
     )
     prepopulated_fields = {"slug": ("title",)}
-    inlines = (SectionInline,)
+    inlines = (TaggedReportInline, SectionInline)
     actions = (export_fixture,)
     export_as = "reports"
     date_hierarchy = "created_at"
@@ -155,7 +165,6 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Section)
 class SectionAdmin(ScopedAdmin):
-    workspace_path = "report__workspace"
     list_display = ("title", "report", "order", "level", "passage_count")
     list_select_related = ("report",)
     list_filter = (filters.REPORT_WORKSPACE, ("report", admin.RelatedOnlyFieldListFilter), "level")
@@ -197,15 +206,6 @@ class HighlightInline(ScopedInline, admin.TabularInline):
         return False
 
 
-class PassageForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        section, report = cleaned.get("section"), cleaned.get("report")
-        if section and report and section.report_id != report.pk:
-            self.add_error("section", "The section belongs to another report.")
-        return cleaned
-
-
 class CommentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
@@ -226,7 +226,6 @@ class CommentInline(ScopedInline, admin.StackedInline):
 
 class SourceLinkInline(ScopedInline, admin.TabularInline):
     model = SourceLink
-    form = SourceLinkForm
     fields = ("source", "relation", "footnote", "note", "added_by")
     readonly_fields = ("added_by",)
     autocomplete_fields = ("source",)
@@ -250,8 +249,6 @@ def status_action(status, description):
 
 @admin.register(Passage)
 class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    workspace_path = "report__workspace"
-    form = PassageForm
     list_display = (
         "excerpt",
         "report_title",
@@ -327,12 +324,13 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def add_tag(self, request, queryset):
         form = bound_form(TagNameForm, request)
         if form.is_bound and form.is_valid():
-
-            def tag_passages():
-                tag = services.tag_get_or_create(name=form.cleaned_data["name"])
-                return tag, services.passages_add_tag(passages=queryset, tag=tag, user=request.user)
-
-            run_service(self, request, tag_passages, lambda done: f"Tagged {done[1]} passage(s) with “{done[0]}”.")
+            name = form.cleaned_data["name"]
+            run_service(
+                self,
+                request,
+                lambda: services.passages_add_tag_named(passages=queryset, name=name, user=request.user),
+                lambda done: f"Tagged {done[1]} passage(s) with “{done[0]}”.",
+            )
             return None
         return action_page(
             self,
@@ -341,7 +339,7 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
             action="add_tag",
             title="Add a tag to passages",
             form=form,
-            codebook=Tag.objects.all(),
+            codebook=Tag.objects.filter(workspace__in=queryset.values("report__workspace")),
         )
 
     @admin.action(description="Remove a tag from the selected passages…", permissions=["change"])
@@ -375,7 +373,6 @@ class TaggedHighlightInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Highlight)
 class HighlightAdmin(ScopedAdmin):
-    workspace_path = "passage__report__workspace"
     list_display = ("quote", "passage", "start", "end", "tag_count", "created_by", "created_at")
     list_select_related = ("passage", "created_by")
     list_filter = (
@@ -406,7 +403,6 @@ class HighlightAdmin(ScopedAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    workspace_path = "passage__report__workspace"
     form = CommentForm
     list_display = ("excerpt", "passage", "author", "thread", "resolved", "reply_count", "created_at", "deleted")
     list_display_links = ("excerpt",)

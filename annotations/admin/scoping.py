@@ -2,13 +2,15 @@
 
 Superusers see everything. Other staff users see and change only the workspaces where they are
 curators (permissions.curated_workspace_ids); Django's per-model permissions are not consulted, so
-making someone a curator of a workspace is the one step that opens its records to them here.
+making someone a curator of a workspace is the one step that opens its records to them here. Which
+workspace a row belongs to is what its model declares (`workspace_path`, annotations.models).
 """
 
 from django.contrib import admin
 from django.db import models
 
 from .. import permissions
+from ..models import workspace_id_of
 
 
 def curated_ids(request):
@@ -20,30 +22,20 @@ def curates_somewhere(request):
     return permissions.curates_anywhere(request.user)
 
 
-def workspace_id_of(obj, path):
-    """The id of the workspace `obj` belongs to, following `path` such as "report__workspace"."""
-    if not path:
-        return obj.pk
-    *hops, last = path.split("__")
-    for hop in hops:
-        obj = getattr(obj, hop)
-    return getattr(obj, f"{last}_id")
-
-
-def scoped(queryset, path, request):
-    """`queryset` narrowed to the workspaces the user curates."""
+def scoped(queryset, request):
+    """`queryset` (of a model in a workspace) narrowed to the workspaces the user curates."""
     ids = curated_ids(request)
     if ids is None:
         return queryset
-    return queryset.filter(**{f"{path}__in" if path else "pk__in": ids})
+    return queryset.in_workspaces(ids)
 
 
-def curates(request, obj, path):
+def curates(request, obj):
     """May the user curate `obj` (None: records of this kind in general)?"""
     if not curates_somewhere(request):
         return False
     ids = curated_ids(request)
-    return obj is None or ids is None or workspace_id_of(obj, path) in ids
+    return obj is None or ids is None or workspace_id_of(obj) in ids
 
 
 def stamp_creator(instance, user):
@@ -58,35 +50,31 @@ class ScopedChoicesMixin:
     """Foreign-key choices (selects and autocomplete validation) limited to curated workspaces."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related_admin = self.admin_site._registry.get(db_field.related_model)
-        if isinstance(related_admin, ScopedAdmin) and "queryset" not in kwargs:
-            kwargs["queryset"] = scoped(
-                db_field.related_model._default_manager.all(), related_admin.workspace_path, request
-            )
+        if hasattr(db_field.related_model, "workspace_path") and "queryset" not in kwargs:
+            kwargs["queryset"] = scoped(db_field.related_model._default_manager.all(), request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
-    """A ModelAdmin whose rows belong to a workspace reached through `workspace_path`."""
+    """A ModelAdmin whose rows belong to a workspace, as their model declares."""
 
-    workspace_path = "workspace"
     # Addresses typed without a scheme are taken as https (Django 6's default, chosen now).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
-        return scoped(super().get_queryset(request), self.workspace_path, request)
+        return scoped(super().get_queryset(request), request)
 
     def has_module_permission(self, request):
         return curates_somewhere(request)
 
     def has_view_permission(self, request, obj=None):
-        return curates(request, obj, self.workspace_path)
+        return curates(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return curates(request, obj, self.workspace_path)
+        return curates(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return curates(request, obj, self.workspace_path)
+        return curates(request, obj)
 
     def has_add_permission(self, request):
         return curates_somewhere(request)

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlsplit
 
-from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import OuterRef
@@ -15,23 +14,6 @@ from ..models import Source, SourceLink, count_of
 from . import filters
 from .actions import SurvivorForm, action_page, bound_form, run_service
 from .scoping import ScopedAdmin, ScopedInline, count_column
-
-
-class SourceLinkForm(forms.ModelForm):
-    """A passage may only cite sources of its own workspace, and only through its own highlights."""
-
-    def clean(self):
-        cleaned = super().clean()
-        passage_id = cleaned["passage"].pk if cleaned.get("passage") else self.instance.passage_id
-        source_id = cleaned["source"].pk if cleaned.get("source") else self.instance.source_id
-        if passage_id and source_id:
-            same_workspace = Source.objects.filter(pk=source_id, workspace__reports__passages=passage_id).exists()
-            if not same_workspace:
-                raise forms.ValidationError("The source belongs to another workspace than the passage.")
-        highlight = cleaned.get("highlight")
-        if highlight is not None and highlight.passage_id != passage_id:
-            self.add_error("highlight", "The highlight belongs to another passage.")
-        return cleaned
 
 
 def address_key(source):
@@ -55,7 +37,6 @@ def duplicate_groups(sources):
 
 class LinkOfSourceInline(ScopedInline, admin.TabularInline):
     model = SourceLink
-    form = SourceLinkForm
     fields = ("passage", "relation", "footnote", "note", "added_by")
     readonly_fields = ("added_by",)
     autocomplete_fields = ("passage",)
@@ -158,8 +139,6 @@ class SourceAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(SourceLink)
 class SourceLinkAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    workspace_path = "passage__report__workspace"
-    form = SourceLinkForm
     list_display = ("passage", "relation", "source", "footnote", "added_by", "created_at")
     list_select_related = ("passage", "source", "added_by")
     list_filter = (

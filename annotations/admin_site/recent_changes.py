@@ -15,15 +15,8 @@ from django.utils.text import capfirst
 from ..models import Comment, Passage, Report, Source, SourceLink, Tag
 from ..permissions import curated_workspace_ids, curates_anywhere
 
-# Each tracked model, with the path from its historical rows to the workspace (None: the codebook).
-TRACKED = (
-    (Passage, "report__workspace"),
-    (Comment, "passage__report__workspace"),
-    (SourceLink, "passage__report__workspace"),
-    (Source, "workspace"),
-    (Tag, None),
-    (Report, "workspace"),
-)
+# The tracked models. Their historical rows reach the workspace by the path the model declares.
+TRACKED = (Passage, Comment, SourceLink, Source, Tag, Report)
 LIMIT = 100
 
 
@@ -31,7 +24,7 @@ class RecentChangesForm(forms.Form):
     model = forms.ChoiceField(
         required=False,
         label="Records",
-        choices=[("", "All kinds")] + [(m._meta.model_name, capfirst(m._meta.verbose_name_plural)) for m, _ in TRACKED],
+        choices=[("", "All kinds")] + [(m._meta.model_name, capfirst(m._meta.verbose_name_plural)) for m in TRACKED],
     )
     user = forms.CharField(required=False, label="Changed by", help_text="Username.")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
@@ -65,13 +58,13 @@ def described(field, old, new):
     return field.verbose_name, labels.get(old, old), labels.get(new, new)
 
 
-def latest_changes(model, path, request, filters):
+def latest_changes(model, request, filters):
     """The latest historical rows of `model` the user may see, each with its diff to the row before."""
     history = model.history.model
     rows = history.objects.all()
     ids = curated_workspace_ids(request.user)
-    if ids is not None and path:
-        rows = rows.filter(**{f"{path}__in": ids})
+    if ids is not None:
+        rows = rows.filter(**{f"{model.workspace_path}__in": ids})
     if filters.get("user"):
         rows = rows.filter(history_user__username=filters["user"])
     if filters.get("since"):
@@ -107,8 +100,8 @@ def recent_changes_view(request, site):
         raise PermissionDenied
     form = RecentChangesForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    chosen = [(m, p) for m, p in TRACKED if not filters.get("model") or m._meta.model_name == filters["model"]]
-    changes = [change for model, path in chosen for change in latest_changes(model, path, request, filters)]
+    chosen = [m for m in TRACKED if not filters.get("model") or m._meta.model_name == filters["model"]]
+    changes = [change for model in chosen for change in latest_changes(model, request, filters)]
     changes.sort(key=lambda c: (c.record.history_date, c.record.history_id), reverse=True)
     return TemplateResponse(
         request,

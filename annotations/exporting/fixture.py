@@ -82,11 +82,13 @@ class Selection:
         )
         # Members are shared only with a whole workspace: a single report names only its annotators.
         memberships = Membership.objects.filter(workspace__in=self.workspaces)
+        # A whole workspace brings its whole codebook; single reports, the tags they use.
         tags = (
             Tag.objects.all()
             if self.whole_codebook
             else Tag.objects.filter(
-                Q(pk__in=tagged_reports.values("tag"))
+                Q(workspace__in=self.workspaces)
+                | Q(pk__in=tagged_reports.values("tag"))
                 | Q(pk__in=tagged_passages.values("tag"))
                 | Q(pk__in=tagged_highlights.values("tag"))
             )

@@ -14,7 +14,6 @@ rather than several per row.
 import datetime
 import json
 import os
-import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -22,10 +21,22 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from annotations.models import Highlight, Membership, Passage, Source, Tag, Workspace, normalize_url
+from annotations.models import (
+    Highlight,
+    Membership,
+    Passage,
+    Source,
+    Tag,
+    TaggedHighlight,
+    TaggedPassage,
+    TaggedReport,
+    Workspace,
+    normalize_url,
+)
 
 from .fixture import RowReader
 from .spec import Registry
@@ -34,7 +45,6 @@ _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 BATCH_SIZE = 500
 LOOKUP_CHUNK = 500
 CHANGE_REASON = "import_fixture"
-HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # Fields a user record may carry; the importer reads only the names and ignores the rest.
 USER_FIELDS_ACCEPTED = {
     "username",
@@ -139,6 +149,7 @@ def import_fixture(path, *, workspace=None, dry_run=False):
             importer = _Importer(summary, workspace)
             for spec in importer.registry.specs:
                 importer.process(spec, by_label.pop(spec.label, []))
+            _refuse_tags_across_workspaces(importer.allowed_workspaces)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -205,7 +216,8 @@ class _Importer:
         ws_path = spec.workspace_path or "pk"
         paths = ["pk", ws_path, *key_paths, *reader.paths]
         first_path = key_paths[0]
-        casefold = spec.model is Tag
+        # Tag names compare case-folded; a tag's key starts with its workspace, compared as is.
+        casefold = spec.model is Tag and not spec.model._meta.get_field(spec.key_fields[0]).is_relation
         firsts = sorted({self._first_atom(key) for key in keys})
         found = {}
         for start in range(0, len(firsts), LOOKUP_CHUNK):
@@ -390,18 +402,14 @@ class _Importer:
         return obj
 
     def validate(self, spec, obj):
-        if spec.model is Tag and not HEX_COLOR.fullmatch(obj.color):
-            raise ValidationError({"color": "must be a #RRGGBB hex colour"})
+        if spec.model is Tag:
+            obj.clean()
         if spec.model is Passage and not (
             isinstance(obj.footnotes, list) and all(isinstance(marker, str) for marker in obj.footnotes)
         ):
             raise ValidationError({"footnotes": "must be a list of marker strings"})
         if spec.model is Highlight:
-            length = len(self.passage_text[obj.passage_id])
-            if not 0 <= obj.start < obj.end <= length:
-                raise ValidationError(
-                    f"offsets {obj.start}..{obj.end} are not a span of its passage's text ({length} code points)"
-                )
+            obj.check_span(self.passage_text[obj.passage_id])
 
     def create(self, spec, rows):
         merged = self.merge_existing(spec, rows)
@@ -467,11 +475,15 @@ class _Importer:
 
     @staticmethod
     def create_tags(tags):
-        # One save per tag (codebooks are small): TagBase.save() picks a free slug when ours is taken.
-        taken = set(Tag.objects.filter(slug__in=[t.slug for t in tags]).values_list("slug", flat=True))
+        # One save per tag (codebooks are small): TagBase.save() picks a free slug when ours is
+        # taken; a uuid taken here (the same codebook, imported into another workspace) is renewed.
+        taken = set(Tag.objects.filter(slug__in=[t.slug for t in tags]).values_list("workspace_id", "slug"))
+        taken_uuids = set(Tag.objects.filter(uuid__in=[t.uuid for t in tags]).values_list("uuid", flat=True))
         for tag in tags:
-            if tag.slug in taken:
+            if (tag.workspace_id, tag.slug) in taken:
                 tag.slug = ""
+            if tag.uuid in taken_uuids:
+                tag.uuid = uuid.uuid4()
             tag.save()
 
     def create_users(self, spec, rows):
@@ -522,6 +534,19 @@ class _Importer:
             )
         else:
             spec.model._default_manager.bulk_update(list(objs.values()), names, batch_size=BATCH_SIZE)
+
+
+def _refuse_tags_across_workspaces(workspace_ids):
+    """A record carries only tags of its own workspace's codebook (TagLink.clean, checked here for
+    all links of the workspaces the file named at once: a file naming several could cross them)."""
+    for model in (TaggedReport, TaggedPassage, TaggedHighlight):
+        links = model.objects.in_workspaces(workspace_ids)
+        crossing = links.exclude(tag__workspace=F(model.workspace_path)).first()
+        if crossing is not None:
+            raise FixtureError(
+                f"{model._meta.label_lower} [{crossing.content_object.uuid}, {crossing.tag.name}]: "
+                "the tag belongs to another workspace's codebook; refusing."
+            )
 
 
 def _atom(spec, name, value):

@@ -42,8 +42,6 @@ class Spec:
     changed: tuple[str, ...] = ()
     # Fields the model computes from others; recomputed on import, ignored when comparing.
     derived: tuple[str, ...] = ()
-    # Path from the model to its workspace's id, to keep an import inside the workspaces it names.
-    workspace_path: str | None = None
     # Foreign keys that never change once a record exists (moving records between parents is refused).
     owner_fields: tuple[str, ...] = ()
     # A new record equal to a local one on these fields is the same thing (the same URL cited twice),
@@ -53,6 +51,12 @@ class Spec:
     @property
     def label(self):
         return self.model._meta.label_lower
+
+    @property
+    def workspace_path(self):
+        """Path from the model to its workspace (as the model declares it), to keep an import
+        inside the workspaces the file names; None for records of no workspace."""
+        return getattr(self.model, "workspace_path", None)
 
     # Cached: the importer asks for these once per row, and get_user_model() is an app-registry lookup.
     @cached_property
@@ -75,55 +79,49 @@ class Spec:
 def _specs():
     return [
         Spec(get_user_model(), ("username",)),
-        Spec(Workspace, ("slug",), changed=("created_at",), workspace_path="pk"),
+        Spec(Workspace, ("slug",), changed=("created_at",)),
         Spec(
             Membership,
             ("workspace", "user"),
             changed=("created_at",),
-            workspace_path="workspace_id",
             owner_fields=("workspace", "user"),
         ),
-        Spec(Tag, ("name",), derived=("slug",)),
+        # A tag is (workspace, name); its uuid names it in this instance's URLs only.
+        Spec(Tag, ("workspace", "name"), derived=("slug", "uuid"), owner_fields=("workspace",)),
         Spec(
             Report,
             ("uuid",),
             changed=("created_at", "updated_at"),
-            workspace_path="workspace_id",
             owner_fields=("workspace",),
         ),
         Spec(
             TaggedReport,
             ("content_object", "tag"),
-            workspace_path="content_object__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
-        Spec(Section, ("report", "order"), workspace_path="report__workspace_id", owner_fields=("report",)),
+        Spec(Section, ("report", "order"), owner_fields=("report",)),
         Spec(
             Passage,
             ("uuid",),
             changed=("created_at", "updated_at"),
-            workspace_path="report__workspace_id",
             owner_fields=("report",),
         ),
         Spec(
             TaggedPassage,
             ("content_object", "tag"),
             changed=("created_at",),
-            workspace_path="content_object__report__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
         Spec(
             Highlight,
             ("uuid",),
             changed=("created_at",),
-            workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
         ),
         Spec(
             TaggedHighlight,
             ("content_object", "tag"),
             changed=("created_at",),
-            workspace_path="content_object__passage__report__workspace_id",
             owner_fields=("content_object", "tag"),
         ),
         Spec(
@@ -131,7 +129,6 @@ def _specs():
             ("uuid",),
             changed=("created_at",),
             derived=("url_normalized",),
-            workspace_path="workspace_id",
             owner_fields=("workspace",),
             merge_on=("workspace", "url_normalized"),
         ),
@@ -139,7 +136,6 @@ def _specs():
             SourceLink,
             ("uuid",),
             changed=("created_at",),
-            workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
             merge_on=("passage", "source", "relation"),
         ),
@@ -147,7 +143,6 @@ def _specs():
             Comment,
             ("uuid",),
             changed=("created_at", "edited_at", "deleted_at"),
-            workspace_path="passage__report__workspace_id",
             owner_fields=("passage",),
         ),
     ]

@@ -1,4 +1,4 @@
-import re
+import uuid
 
 from django import template
 from django.utils.html import conditional_escape, format_html
@@ -6,12 +6,10 @@ from django.utils.safestring import mark_safe
 
 from annotations import links
 from annotations.markdown import render_markdown
+from annotations.models import hex_color_validator
 from annotations.reading import split_segments
 
 register = template.Library()
-
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
 
 @register.filter
 def markdown(source):
@@ -27,11 +25,18 @@ def minutes(duration):
 @register.filter
 def chip_style(color):
     """Background in the tag's colour with black or white text, whichever reads better."""
-    if not HEX_COLOR.match(color or ""):
+    # Colours are validated on the way in; a record from before that rule falls back to grey.
+    if not hex_color_validator.regex.match(color or ""):
         color = "#6b7280"
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255
     return f"background:{color};color:{'#111827' if luminance > 0.6 else '#ffffff'}"
+
+
+@register.simple_tag
+def submission_token():
+    """A fresh token for a create form: submitting the same form twice creates one record."""
+    return str(uuid.uuid4())
 
 
 @register.simple_tag

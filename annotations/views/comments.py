@@ -1,17 +1,20 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.views.decorators.http import require_POST
 
 from .. import permissions
-from ..forms import CommentForm
+from ..forms import CommentEditForm, CommentForm
 from ..models import Comment
 from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
 from .passages import render_panel, render_refusal
 from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
 
 
-def _save(request, passage, write):
-    form = CommentForm(request.POST)
+def _save(request, passage, write, form_class=CommentForm):
+    form = form_class(request.POST)
     if not form.is_valid():
+        if "version" in form.errors:
+            return render_panel(request, passage, error="Reload the comment before editing it.")
         return render_panel(request, passage, error="A comment cannot be empty.")
     try:
         write(form.cleaned_data)
@@ -30,7 +33,9 @@ def comment_create_view(request, uuid):
     return _save(
         request,
         passage,
-        lambda data: comment_create(passage=passage, author=request.user, body=data["body"], highlight=highlight),
+        lambda data: comment_create(
+            passage=passage, author=request.user, body=data["body"], highlight=highlight, uuid=data["submission"]
+        ),
     )
 
 
@@ -42,7 +47,9 @@ def comment_reply(request, uuid):
     return _save(
         request,
         passage,
-        lambda data: comment_create(passage=passage, author=request.user, body=data["body"], parent=parent),
+        lambda data: comment_create(
+            passage=passage, author=request.user, body=data["body"], parent=parent, uuid=data["submission"]
+        ),
     )
 
 
@@ -53,7 +60,8 @@ def comment_edit_view(request, uuid):
     return _save(
         request,
         comment.passage,
-        lambda data: comment_edit(comment=comment, body=data["body"], expected_version=data.get("version")),
+        lambda data: comment_edit(comment=comment, body=data["body"], expected_version=data["version"]),
+        CommentEditForm,
     )
 
 
@@ -68,6 +76,10 @@ def comment_delete_view(request, uuid):
 @login_required
 @require_POST
 def comment_resolve(request, uuid):
-    comment = get_passage_item_for_user(request, Comment.objects, uuid)
-    comment_set_resolved(comment=comment, resolved=request.POST.get("resolved") != "0")
+    """The thread's author and curators resolve or reopen a thread."""
+    comment = get_passage_item_for_user(request, Comment.objects.select_related("parent"), uuid)
+    thread = comment.parent or comment
+    if not permissions.can_change_item(request.user, comment.passage.report.workspace, thread.author_id):
+        raise PermissionDenied
+    comment_set_resolved(comment=thread, resolved=request.POST.get("resolved") != "0")
     return render_panel(request, comment.passage)

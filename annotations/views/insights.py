@@ -7,8 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Greatest
 from django.shortcuts import render
 
-from ..models import Comment, Highlight, Membership, SourceLink, Tag, TaggedPassage, count_of
-from .reports import latest_or
+from ..models import Comment, Highlight, Membership, SourceLink, Tag, TaggedPassage, count_of, latest_or
 from .scoping import get_report_for_user, get_workspace_for_user
 
 
@@ -29,8 +28,7 @@ def report_heatmap(request, uuid):
         sections.insert(
             0, SimpleNamespace(pk=None, order="none", title="Before the first heading", passage_count=unsectioned)
         )
-    tag_ids = {tag_id for tag_id, _ in cells}
-    tags = list(Tag.objects.filter(pk__in=tag_ids))
+    tags = list(Tag.objects.filter(pk__in={tag_id for tag_id, _ in cells}))
     peak = max(cells.values(), default=1)
     rows = []
     for tag in tags:

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..models import Role
-from ..services import ServiceError, membership_remove, membership_set_role
+from ..services import NO_SUCH_ACCOUNT, ServiceError, account_named, membership_remove, membership_set_role
 from .scoping import get_workspace_for_user, require, roles_context
 
 
@@ -24,13 +24,12 @@ def member_list(request, slug):
 @login_required
 @require_POST
 def member_set(request, slug):
-    """Curators add a user by username, or change a member's role."""
+    """Curators add an account by its full username or e-mail address, or change a member's role."""
     workspace = get_workspace_for_user(request, slug)
     require(permissions.can_curate, request.user, workspace)
-    username = request.POST.get("username", "").strip()
-    user = get_user_model().objects.filter(username__iexact=username).first()
+    user = account_named(request.POST.get("username", ""))
     if user is None:
-        messages.error(request, f"There is no user called “{username}”. An administrator creates accounts.")
+        messages.error(request, NO_SUCH_ACCOUNT)
     else:
         try:
             membership = membership_set_role(workspace=workspace, user=user, role=request.POST.get("role", ""))

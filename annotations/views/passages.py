@@ -13,7 +13,7 @@ from ..forms import SourceLinkForm, StatusForm, TagAddForm
 from ..models import Comment, Passage, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..reading import note_finder
 from ..services import EditConflict, ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
-from .scoping import get_highlight_of, get_passage_for_user, roles_context
+from .scoping import get_highlight_of, get_passage_for_user, roles_context, uuid_or_404
 
 
 def panel_context(request, passage, *, error=None, selected_highlight=None):
@@ -52,7 +52,7 @@ def panel_context(request, passage, *, error=None, selected_highlight=None):
         ),
         "threads": threads,
         "source_links": marked(passage.source_links.select_related("source", "added_by"), "added_by_id"),
-        "codebook": Tag.objects.only("name", "description"),
+        "codebook": Tag.objects.filter(workspace=workspace).only("name", "description"),
         "source_form": SourceLinkForm(workspace=workspace),
         "status_form": StatusForm(initial={"status": passage.status, "version": passage.version}),
         **roles_context(user, workspace),
@@ -133,9 +133,8 @@ def passage_tag_add(request, uuid):
 @require_POST
 def passage_tag_remove(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
-    link = get_object_or_404(
-        TaggedPassage.objects.select_related("tag"), content_object=passage, tag__slug=request.POST.get("tag")
-    )
+    tag_uuid = uuid_or_404(request.POST.get("tag"))
+    link = get_object_or_404(TaggedPassage.objects.select_related("tag"), content_object=passage, tag__uuid=tag_uuid)
     permissions_ok = permissions.can_change_item(request.user, passage.report.workspace, link.added_by_id)
     if not permissions_ok:
         return render_panel(request, passage, error="Only its author or a curator can remove this tag.")

@@ -2,9 +2,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models.functions import Greatest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,7 +11,7 @@ from .. import permissions, services
 from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
 from ..importing import ReportImportError, refuse_oversized
 from ..importing.load import import_report_file
-from ..models import Comment, Highlight, Passage, Report, SourceLink, Tag, TaggedPassage
+from ..models import Passage, Report, Tag, TaggedPassage
 from ..reading import note_finder
 from .scoping import get_report_for_user, get_workspace_for_user, require, roles_context
 
@@ -27,30 +26,12 @@ REPORT_SORTS = {
 }
 
 
-def latest_or(queryset, field, default):
-    """Correlated MAX(field) of `queryset`, or `default`: never NULL, so Greatest() behaves the same
-    on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
-    latest = queryset.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
-    return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
-
-
 def reports_for_list(workspace):
     return (
         Report.objects.filter(workspace=workspace)
         .with_progress()
-        .annotate(
-            last_activity=Greatest(
-                F("created_at"),
-                latest_or(Passage.objects.filter(report=OuterRef("pk")), "updated_at", F("created_at")),
-                latest_or(Comment.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
-                latest_or(
-                    TaggedPassage.objects.filter(content_object__report=OuterRef("pk")), "created_at", F("created_at")
-                ),
-                latest_or(Highlight.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
-                latest_or(SourceLink.objects.filter(passage__report=OuterRef("pk")), "created_at", F("created_at")),
-            ),
-            tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1),
-        )
+        .with_last_activity()
+        .annotate(tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1))
     )
 
 
@@ -190,7 +171,7 @@ def report_read(request, uuid):
         section.page_offset = starts[section.pk] // PAGE_SIZE * PAGE_SIZE if section.pk in starts else None
     context.update(
         sections=sections,
-        codebook=Tag.objects.only("name", "description"),
+        codebook=Tag.objects.filter(workspace=report.workspace).only("name", "description"),
         members=permissions.workspace_members(request.user, report.workspace),
         previous_offset=max(0, offset - PAGE_SIZE) if offset else None,
         metadata_form=ReportMetadataForm(instance=report) if context["can_curate"] else None,

@@ -49,12 +49,17 @@ def get_passage_item_for_user(request, queryset, uuid, *, owner_field=None):
     return item
 
 
+def uuid_or_404(value):
+    """A uuid from a request parameter; a malformed one is a 404, like an unknown one."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such record.") from None
+
+
 def get_highlight_of(passage, value):
     """The passage's highlight with uuid `value` (a request parameter): 404 if malformed or foreign."""
-    try:
-        return get_object_or_404(Highlight, passage=passage, uuid=uuid.UUID(str(value)))
-    except ValueError:
-        raise Http404("No such highlight.") from None
+    return get_object_or_404(Highlight, passage=passage, uuid=uuid_or_404(value))
 
 
 def roles_context(user, workspace):

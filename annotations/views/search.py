@@ -21,7 +21,7 @@ class SearchForm(forms.Form):
         queryset=Report.objects.none(), to_field_name="uuid", required=False, empty_label="All reports"
     )
     tag = forms.ModelChoiceField(
-        queryset=Tag.objects.all(), to_field_name="name", required=False, empty_label="Any tag"
+        queryset=Tag.objects.none(), to_field_name="uuid", required=False, empty_label="Any tag"
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *Passage.Status.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Passage.Kind.choices], required=False)
@@ -31,6 +31,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["workspace"].queryset = Workspace.objects.visible_to(user).distinct()
         self.fields["report"].queryset = Report.objects.visible_to(user).only("uuid", "title").order_by("title")
+        self.fields["tag"].queryset = Tag.objects.visible_to(user).only("uuid", "name")
 
 
 @login_required

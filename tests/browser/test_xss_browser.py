@@ -68,7 +68,7 @@ def test_pages_with_hostile_text_run_no_script(page, dialogs, hostile):
         reverse("annotations:report-heatmap", args=[report.uuid]),
         reverse("annotations:passage-detail", args=[passage.uuid]),
         reverse("annotations:tag-list", args=[workspace.slug]),
-        reverse("annotations:tag-detail", args=[workspace.slug, hostile["tags"][0].slug]),
+        reverse("annotations:tag-detail", args=[workspace.slug, hostile["tags"][0].uuid]),
         reverse("annotations:member-list", args=[workspace.slug]),
         reverse("annotations:workspace-activity", args=[workspace.slug]),
         *(r.get_absolute_url() for r in hostile["imported"].values()),

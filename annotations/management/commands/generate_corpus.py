@@ -469,7 +469,7 @@ class Command(BaseCommand):
         slug = options["workspace"]
         workspace, _ = Workspace.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").title()})
         users = self._users(workspace, options["users"])
-        tags = self._codebook()
+        tags = self._codebook(workspace)
         sources = self._sources(rng, workspace, max(20, options["reports"] * 3))
         counts = Counter()
         # A few thousand passages at a time, annotations included, so memory stays flat however
@@ -483,7 +483,7 @@ class Command(BaseCommand):
             counts["reports"] += len(reports)
             counts["passages"] += len(passages)
             counts["tag links"] += self._tag_links(rng, passages, tags, users, options["tags_per_passage"])
-            highlights = self._highlights(rng, passages, users, options["highlights_per_passage"])
+            highlights = self._highlights(rng, passages, tags, users, options["highlights_per_passage"])
             counts["highlights"] += len(highlights)
             counts["comments"] += self._comments(rng, passages, highlights, users, options["comments_per_passage"])
             counts["source links"] += self._links(rng, passages, sources, users, options["links_per_passage"])
@@ -501,12 +501,12 @@ class Command(BaseCommand):
             users.append(user)
         return users
 
-    def _codebook(self):
+    def _codebook(self, workspace):
         tags = []
         for name, color in CODEBOOK:
-            tag = Tag.objects.filter(name__iexact=name).first()
+            tag = Tag.objects.filter(workspace=workspace).named(name).first()
             if tag is None:
-                tag = Tag.objects.create(name=name, slug=slugify(name), color=color)
+                tag = Tag.objects.create(workspace=workspace, name=name, slug=slugify(name), color=color)
             tags.append(tag)
         return tags
 
@@ -635,7 +635,7 @@ class Command(BaseCommand):
         TaggedPassage.objects.bulk_create(links, batch_size=BATCH)
         return len(links)
 
-    def _highlights(self, rng, passages, users, mean):
+    def _highlights(self, rng, passages, tags, users, mean):
         highlights = []
         for passage in passages:
             words = [(m.start(), m.end()) for m in _WORDS.finditer(passage.text)]
@@ -653,7 +653,7 @@ class Command(BaseCommand):
                     )
                 )
         highlights = Highlight.objects.bulk_create(highlights, batch_size=BATCH)
-        tags = list(Tag.objects.filter(name__in=[name for name, _ in CODEBOOK[:10]]))
+        tags = tags[:10]
         TaggedHighlight.objects.bulk_create(
             [
                 TaggedHighlight(content_object_id=h.pk, tag_id=rng.choice(tags).pk)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0003_full_text_search'),
+        ('annotations', '0007_i10_keep_comments_of_removed_highlights'),
     ]
 
     operations = [
