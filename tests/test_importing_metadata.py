@@ -93,3 +93,7 @@ def test_testimony_first_page_block():
         "GAO-15-541T",
         6,
     )
+
+
+def test_an_organisation_heading_alone_is_not_a_byline():
+    assert take_byline(["Department of Defense", "", "The department asked for more."])[1] == 0

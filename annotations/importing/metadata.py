@@ -151,8 +151,8 @@ def byline(line: str, title: str = "") -> tuple[str, str] | None:
 def take_byline(lines: list[str], title: str = "") -> tuple[ReportMetadata, int]:
     """Read the run of byline lines at the start of `lines`; return what they say and how many there are.
 
-    A run counts only if it holds a date, report number, publisher or URL: a lone line of names is
-    more likely a heading than a byline.
+    A run counts only if it holds a date, report number or URL: names or an organisation alone are
+    more likely headings ("Department of Defense") than a byline.
     """
     metadata = ReportMetadata()
     taken = 0
@@ -165,7 +165,7 @@ def take_byline(lines: list[str], title: str = "") -> tuple[ReportMetadata, int]
         if found is None:
             break
         name, value = found
-        solid = solid or name != "authors"
+        solid = solid or name not in ("authors", "publisher", "document")
         set_field(metadata, name, value)
         taken += 1
     if not solid:
