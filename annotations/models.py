@@ -667,8 +667,10 @@ class PassageQuerySet(WorkspaceScopedQuerySet):
 
     def touch(self):
         """Mark these passages' annotations as changed: their cached reading-view fragments and
-        ETags go stale. Every write that changes what a passage shows calls this (signals.py)."""
-        return self.update(annotation_stamp=F("annotation_stamp") + 1)
+        ETags go stale. Every write that changes what a passage shows calls this (signals.py).
+        The stamp is local (a cache key), not a change to the shared record, so the passages'
+        change stamps (`changed_at`, see Stamped) are left as they are."""
+        return models.QuerySet.update(self, annotation_stamp=F("annotation_stamp") + 1)
 
     def with_annotation_counts(self):
         """Counts of tags, comments, open threads and sources per passage, in the same query.

@@ -179,7 +179,8 @@ def deep_dump():
         for obj in model.objects.all():
             fields = {}
             for field in model._meta.concrete_fields:
-                if field.primary_key:
+                # The annotation stamp is this instance's cache key, not shared data.
+                if field.primary_key or field.name == "annotation_stamp":
                     continue
                 if field.is_relation:
                     related = getattr(obj, field.name)

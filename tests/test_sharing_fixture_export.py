@@ -164,8 +164,9 @@ def test_fixture_crosses_between_sqlite_and_postgresql(annotated_report, tmp_pat
     finally:
         if drop:
             drop()
-    key = json.dumps
-    assert sorted(map(key, records(back))) == sorted(map(key, records(there)))
+    # Each instance stamps its own exports (origin, time); everything else must be equal.
+    shared = lambda path: sorted(json.dumps(r) for r in records(path) if r["model"] != "annotations.importstamp")  # noqa: E731
+    assert shared(back) == shared(there)
     wipe()
     call_command("loaddata", str(back), verbosity=0)
     assert deep_dump() == before

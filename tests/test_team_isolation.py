@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.exporting import qdc
-from annotations.models import Source, Tag, TaggedHighlight, TaggedPassage
+from annotations.models import Membership, Role, Source, Tag, TaggedHighlight, TaggedPassage
 from tests.conftest import make_annotated_report, make_member
 
 SHARED_XSD = Path(__file__).resolve().parent.parent.parent / "shared" / "standards" / "refi-qda" / "Codebook.xsd"
@@ -449,6 +450,10 @@ def test_a_fixture_imported_into_another_workspace_brings_its_tags_into_that_cod
     team_a.delete()  # moved over (its sources too): A keeps its codebook
     Source.objects.all().delete()
     Tag.objects.create(workspace=other_workspace, name="security")  # theirs already, other case
+    for username in ("anna",):  # the file's authors work in the target workspace too
+        Membership.objects.get_or_create(
+            workspace=other_workspace, user=get_user_model().objects.get(username=username), role=Role.ANNOTATOR
+        )
     call_command("import_fixture", str(path), "--workspace", other_workspace.slug, stdout=StringIO())
     theirs = Tag.objects.filter(workspace=other_workspace)
     assert sorted(theirs.values_list("name", flat=True)) == ["Energy", "security"]

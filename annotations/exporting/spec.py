@@ -94,7 +94,7 @@ def _specs():
         ),
         # A tag is (workspace, name); its uuid names it in this instance's URLs only.
         Spec(Tag, ("workspace", "name"), derived=("slug", "uuid"), owner_fields=("workspace",)),
-        Spec(Work, ("uuid",), owner_fields=("workspace",)),
+        Spec(Work, ("uuid",), owner_fields=("workspace",), tombstoned=False),  # goes with its last version
         Spec(
             Report,
             ("uuid",),
