@@ -16,7 +16,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 # DEBUG is off unless set: the development targets switch it on (override with DEBUG=0 make ...).
-run check: export DEBUG ?= 1
+run check openapi: export DEBUG ?= 1
 
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --verbosity 0

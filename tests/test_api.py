@@ -391,3 +391,7 @@ def test_round_trip_of_status_members_uploads_and_merges(client, reading_report,
     unknown = call(client, "POST", f"/workspaces/{workspace.slug}/tags/merge/", headers,
                    {"survivor": "Security", "merged": ["nope"]})  # fmt: skip
     assert unknown.status_code == 404
+    # A NUL in a name is refused as input (PostgreSQL would fail on it in the lookup: a 500).
+    hostile = call(client, "POST", f"/workspaces/{workspace.slug}/tags/merge/", headers,
+                   {"survivor": "Secu\u0000rity", "merged": ["nope"]})  # fmt: skip
+    assert hostile.status_code == 422, hostile.content

@@ -3,10 +3,11 @@ records the endpoints load up front (select_related / prefetch), so a list costs
 of queries."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
 from ..models import Passage, Role, Source, SourceLink
 from .selectors import selectors_of
@@ -137,9 +138,16 @@ class TagOut(Schema):
     color: str
 
 
+# A tag name as looked up in the codebook: no control characters (PostgreSQL refuses NUL in any
+# query, so such a name would otherwise answer 500 rather than "no such tag").
+TagName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
 class TagMergeIn(Schema):
-    survivor: str = Field(description="The name of the tag that stays.")
-    merged: list[str] = Field(min_length=1, max_length=50, description="Names of the tags folded into it and deleted.")
+    survivor: TagName = Field(description="The name of the tag that stays.")
+    merged: list[TagName] = Field(
+        min_length=1, max_length=50, description="Names of the tags folded into it and deleted."
+    )
 
 
 class TagMergeOut(Schema):
