@@ -21,7 +21,7 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_repair_search_index, sender=self)
-        from .exporting import tombstones
+        from .sharing import tombstones
 
         tombstones.connect()
 

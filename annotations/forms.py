@@ -1,7 +1,8 @@
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Passage, Report, Source, SourceLink, TaggedPassage, http_url_validator
+from .models import Passage, Report, Source, SourceLink, Tag, TaggedPassage, Workspace, http_url_validator
+from .search import COUNT_LIMIT
 from .services import REPORT_METADATA_FIELDS
 
 
@@ -172,3 +173,30 @@ class ApiTokenForm(forms.Form):
     def __init__(self, *args, workspaces, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["workspace"].queryset = workspaces
+
+
+SEARCH_PAGE_SIZE = 20
+# Deeper pages rank ever more rows per query; past the counted matches, refining the query serves better.
+MAX_SEARCH_PAGE = COUNT_LIMIT // SEARCH_PAGE_SIZE
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=500)
+    workspace = forms.ModelChoiceField(
+        queryset=Workspace.objects.none(), to_field_name="slug", required=False, empty_label="All workspaces"
+    )
+    report = forms.ModelChoiceField(
+        queryset=Report.objects.none(), to_field_name="uuid", required=False, empty_label="All reports"
+    )
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.none(), to_field_name="uuid", required=False, empty_label="Any tag"
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *Passage.Status.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Passage.Kind.choices], required=False)
+    page = forms.IntegerField(min_value=1, max_value=MAX_SEARCH_PAGE, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].queryset = Workspace.objects.visible_to(user).distinct()
+        self.fields["report"].queryset = Report.objects.visible_to(user).only("uuid", "title").order_by("title")
+        self.fields["tag"].queryset = Tag.objects.visible_to(user).only("uuid", "name")

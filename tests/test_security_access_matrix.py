@@ -20,8 +20,8 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
-from annotations.exporting.qdc import codebook_xml
 from annotations.models import Job, Membership, Orphan, Passage, Report, Role, Section, TaggedPassage
+from annotations.sharing.qdc import codebook_xml
 
 from .conftest import make_member
 

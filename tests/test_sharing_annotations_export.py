@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotations.exporting.qdc import code_guid
-from annotations.exporting.table import spreadsheet_safe
 from annotations.models import Comment, Highlight, Passage, Tag
+from annotations.sharing.qdc import code_guid
+from annotations.sharing.table import spreadsheet_safe
 from tests.conftest import make_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from annotations import services
-from annotations.exporting import qdc
 from annotations.models import Membership, Role, Source, Tag, TaggedHighlight, TaggedPassage
+from annotations.sharing import qdc
 from tests.conftest import make_annotated_report, make_member
 
 SHARED_XSD = Path(__file__).resolve().parent.parent.parent / "shared" / "standards" / "refi-qda" / "Codebook.xsd"

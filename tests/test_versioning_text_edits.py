@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from annotations import services
-from annotations.exporting.jsonld import annotation_collection
 from annotations.models import Highlight, Orphan, Passage, Report, Section
+from annotations.sharing.jsonld import annotation_collection
 from annotations.versioning import orphan_place, passage_text_changed
 
 TEXT = "Beijing prefers bilateral channels, yet it also works through the SCO and its summits."

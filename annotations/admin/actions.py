@@ -10,9 +10,9 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from ..exporting.fixture import Selection, iter_records, write_fixture
 from ..models import Passage, Report, Tag
 from ..services import ServiceError
+from ..sharing.fixture import Selection, iter_records, write_fixture
 
 SHOWN_OBJECTS = 50
 

@@ -1,7 +1,7 @@
 """The W3C Web Annotation Protocol: one annotation container per report.
 
 `/api/w3c/reports/<uuid>/` is an LDP Basic Container holding the report's annotations as the
-JSON-LD export writes them (one serializer: exporting/jsonld.py), paged, with ETags. Annotators
+JSON-LD export writes them (one serializer: sharing/jsonld.py), paged, with ETags. Annotators
 POST an annotation whose target is a passage (`urn:uuid:<passage uuid>`, optionally narrowed by a
 TextQuoteSelector and/or TextPositionSelector); what it becomes depends on its bodies:
 
@@ -29,8 +29,8 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
 from .. import permissions, services
-from ..exporting.jsonld import CONTEXT, annotation_items, tagging_uuid
 from ..models import Comment, Highlight, Passage, SourceLink, TaggedHighlight, TaggedPassage
+from ..sharing.jsonld import CONTEXT, annotation_items, tagging_uuid
 from ..views.scoping import get_report_for_user, require
 from .auth import SAFE_METHODS, PerTokenThrottle, token_user
 from .selectors import span_of

@@ -7,7 +7,7 @@ from ..forms import CommentEditForm, CommentForm
 from ..models import Comment
 from ..ratelimit import rate_limited
 from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
-from .passages import render_panel, render_refusal
+from .panel import render_panel, render_refusal
 from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
 
 

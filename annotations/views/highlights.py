@@ -6,7 +6,7 @@ from ..forms import HighlightForm
 from ..models import Highlight
 from ..ratelimit import rate_limited
 from ..services import ServiceError, highlight_create
-from .passages import error_text, render_highlight_added, render_panel, render_panel_part
+from .panel import error_text, render_highlight_added, render_panel, render_panel_part
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 

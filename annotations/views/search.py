@@ -1,37 +1,11 @@
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from ..models import Passage, Report, Tag, Workspace
-from ..search import COUNT_LIMIT, search
+from ..forms import MAX_SEARCH_PAGE, SEARCH_PAGE_SIZE, SearchForm
+from ..search import search
 
-PAGE_SIZE = 20
-# Deeper pages rank ever more rows per query; past the counted matches, refining the query serves better.
-MAX_PAGE = COUNT_LIMIT // PAGE_SIZE
 FILTERS = ("workspace", "report", "tag", "status", "kind")
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=500)
-    workspace = forms.ModelChoiceField(
-        queryset=Workspace.objects.none(), to_field_name="slug", required=False, empty_label="All workspaces"
-    )
-    report = forms.ModelChoiceField(
-        queryset=Report.objects.none(), to_field_name="uuid", required=False, empty_label="All reports"
-    )
-    tag = forms.ModelChoiceField(
-        queryset=Tag.objects.none(), to_field_name="uuid", required=False, empty_label="Any tag"
-    )
-    status = forms.ChoiceField(choices=[("", "Any status"), *Passage.Status.choices], required=False)
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *Passage.Kind.choices], required=False)
-    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["workspace"].queryset = Workspace.objects.visible_to(user).distinct()
-        self.fields["report"].queryset = Report.objects.visible_to(user).only("uuid", "title").order_by("title")
-        self.fields["tag"].queryset = Tag.objects.visible_to(user).only("uuid", "name")
 
 
 @login_required
@@ -50,8 +24,8 @@ def search_page(request):
             tag=data["tag"],
             status=data["status"],
             kind=data["kind"],
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            limit=SEARCH_PAGE_SIZE,
+            offset=(page - 1) * SEARCH_PAGE_SIZE,
         )
     # Only the full page shows the filters. Choices listed once, through iter(): len() of a
     # ModelChoiceField's choices costs a COUNT query.
@@ -64,8 +38,10 @@ def search_page(request):
         "results": results,
         "page": page,
         "previous_page": page - 1 if page > 1 else None,
-        "next_page": page + 1 if results and page * PAGE_SIZE < results.total and page < MAX_PAGE else None,
-        "first_rank": (page - 1) * PAGE_SIZE + 1,
+        "next_page": page + 1
+        if results and page * SEARCH_PAGE_SIZE < results.total and page < MAX_SEARCH_PAGE
+        else None,
+        "first_rank": (page - 1) * SEARCH_PAGE_SIZE + 1,
         "query_string": params.urlencode(),
     }
     template = "annotations/partials/_search_results.html" if request.htmx else "annotations/search.html"

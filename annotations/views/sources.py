@@ -7,7 +7,7 @@ from .. import permissions
 from ..forms import SourceLinkForm
 from ..models import SourceLink
 from ..services import source_get_or_create, source_link_create
-from .passages import error_text, render_panel
+from .panel import error_text, render_panel
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 

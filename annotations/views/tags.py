@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import permissions
-from ..exporting.qdc import MAX_QDC_BYTES, CodebookError, read_codebook
 from ..models import Highlight, Passage, Report, Tag, TaggedHighlight, TaggedPassage
 from ..services import ServiceError, codebook_merge
+from ..sharing.qdc import MAX_QDC_BYTES, CodebookError, read_codebook
 from .scoping import get_workspace_for_user, require, roles_context
 
 

@@ -3,11 +3,11 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.exporting.jsonld import annotation_collection
-from annotations.exporting.output import atomic_output
-from annotations.exporting.qdc import codebook_xml
-from annotations.exporting.table import write_csv
 from annotations.models import Report, Tag, Workspace
+from annotations.sharing.jsonld import annotation_collection
+from annotations.sharing.output import atomic_output
+from annotations.sharing.qdc import codebook_xml
+from annotations.sharing.table import write_csv
 
 
 class Command(BaseCommand):

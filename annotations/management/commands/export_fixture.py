@@ -4,9 +4,9 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from annotations.exporting.fixture import Selection, count_records, iter_records, write_fixture
-from annotations.exporting.output import atomic_output
 from annotations.models import Report, Workspace
+from annotations.sharing.fixture import Selection, count_records, iter_records, write_fixture
+from annotations.sharing.output import atomic_output
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.exporting.qdc import CodebookError, read_codebook
 from annotations.models import Workspace
 from annotations.services import ServiceError, codebook_merge
+from annotations.sharing.qdc import CodebookError, read_codebook
 
 
 class Command(BaseCommand):

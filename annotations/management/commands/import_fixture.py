@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.exporting.fixture_import import FixtureError, import_fixture
+from annotations.sharing.fixture_import import FixtureError, import_fixture
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ programs read the file in a legacy encoding and garble "Russia–China" and Chin
 
 import csv
 
-from .reading import passages_for_export
+from .export_query import passages_for_export
 
 COLUMNS = [
     "report",

@@ -20,7 +20,7 @@ import uuid
 
 from django.conf import settings
 
-from .reading import passages_for_export
+from .export_query import passages_for_export
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:report-annotation-workbench:web-annotation")
