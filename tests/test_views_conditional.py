@@ -128,7 +128,7 @@ def test_a_new_highlight_answers_with_its_list_item_in_fixed_queries(
     for name in ("Alpha", "Beta", "Gamma"):
         Tag.objects.create(workspace=first.report.workspace, name=name)
     client.force_login(annotator)
-    with django_assert_max_num_queries(23):  # the same for one tag or three
+    with django_assert_max_num_queries(15):  # the same for one tag or three
         response = htmx_post(client, "highlight-create", first, {"start": 0, "end": 7, "tags": tags})
     html = response.content.decode()
     assert response.status_code == 200 and html.startswith('<li class="highlight-item selected"')

@@ -24,7 +24,14 @@ def fragment_key(passage, can_annotate):
 
 def _render_fresh(pks, report, can_annotate):
     """Render the passages `pks` from the database (a fixed number of queries) and cache them."""
-    passages = list(Passage.objects.filter(pk__in=pks).for_reading())
+    return {
+        passage.pk: html
+        for passage, html in _render(list(Passage.objects.filter(pk__in=pks).for_reading()), report, can_annotate)
+    }
+
+
+def _render(passages, report, can_annotate):
+    """[(passage, html)] for passages read `for_reading()`, cached under their stamps."""
     markers = {str(marker) for passage in passages for marker in passage.footnotes or []}
     find_notes = note_finder(
         Passage.objects.filter(report_id=report.pk, kind=Passage.Kind.NOTE, label__in=markers).only(
@@ -33,13 +40,13 @@ def _render_fresh(pks, report, can_annotate):
         if markers
         else []
     )
-    rendered = {}
+    rendered = []
     for passage in passages:
         passage.note_refs = find_notes(passage)
         context = {"passage": passage, "report": report, "can_annotate": can_annotate}
-        rendered[passage] = render_to_string("annotations/partials/_passage.html", context)
-    cache.set_many({fragment_key(p, can_annotate): html for p, html in rendered.items()}, FRAGMENT_TIMEOUT)
-    return {passage.pk: html for passage, html in rendered.items()}
+        rendered.append((passage, render_to_string("annotations/partials/_passage.html", context)))
+    cache.set_many({fragment_key(p, can_annotate): html for p, html in rendered}, FRAGMENT_TIMEOUT)
+    return rendered
 
 
 def passage_fragments(passages, *, report, can_annotate):
@@ -58,8 +65,15 @@ def passage_fragments(passages, *, report, can_annotate):
 def fresh_fragment(passage, *, can_annotate, oob=False):
     """The passage's fragment after a write (always a new stamp, so rendered, then cached for the
     next reader); with `oob`, marked for htmx to swap it in place out of band."""
-    html = _render_fresh([passage.pk], passage.report, can_annotate)[passage.pk]
+    return reread_fragment(passage, can_annotate=can_annotate, oob=oob)[1]
+
+
+def reread_fragment(passage, *, can_annotate, oob=False):
+    """(the passage read afresh `for_reading()`, its fresh fragment): a write's answer can reuse
+    what the fragment read (its highlights with their tags) instead of asking again."""
+    reread = Passage.objects.filter(pk=passage.pk).for_reading().get()
+    [(reread, html)] = _render([reread], passage.report, can_annotate)
     if oob:
         opening = f'<article id="p-{passage.uuid}"'
         html = mark_safe(html.replace(opening, f'{opening} hx-swap-oob="true"', 1))
-    return html
+    return reread, html

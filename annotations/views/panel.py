@@ -4,7 +4,7 @@ status): how its sections are built and how a write answers, whole or in part.""
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +15,7 @@ from .. import permissions
 from ..forms import SourceLinkForm, StatusForm
 from ..models import Comment, Tag, TaggedHighlight
 from ..services import EditConflict
-from .fragments import fresh_fragment
+from .fragments import fresh_fragment, reread_fragment
 from .scoping import roles_context
 
 
@@ -130,24 +130,33 @@ def render_highlight_added(request, passage, highlight, *, with_comments=False):
     """The lightest answer to a new highlight: its item, appended to the panel's list, and the
     passage out of band (and the threads, when it came with a comment). The first highlight of a
     passage gets the whole section (there is no list to append to yet)."""
-    if not request.htmx or not passage.highlights.exclude(pk=highlight.pk).exists():
+    if not request.htmx:
+        return render_panel(request, passage)
+    user, workspace = request.user, passage.report.workspace
+    can_annotate = permissions.can_annotate(user, workspace)
+    fragment = None
+    if _on_reading_view(request, passage):
+        # The fresh fragment reads the passage's highlights with their tags: the item reuses them.
+        reread, fragment = reread_fragment(passage, can_annotate=can_annotate, oob=True)
+        highlights = reread.highlights.all()
+    else:
+        highlights = passage.highlights.filter(orphaned=False).prefetch_related(
+            Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag"))
+        )
+    if len(highlights) == 1:
         also = ("comments",) if with_comments else ()
         return render_panel_part(request, passage, "highlights", selected_highlight=highlight, also=also)
-    user, workspace = request.user, passage.report.workspace
+    created_by = highlight.created_by
+    highlight = next(h for h in highlights if h.pk == highlight.pk)
+    highlight.created_by = created_by  # the user in hand, not another query
     _marked([highlight], user, workspace, "created_by_id")
-    prefetch_related_objects([highlight], Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag")))
-    context = {
-        "passage": passage,
-        "h": highlight,
-        "selected_highlight": highlight,
-        **roles_context(user, workspace),
-    }
+    context = {"passage": passage, "h": highlight, "selected_highlight": highlight, **roles_context(user, workspace)}
     html = [render_to_string("annotations/partials/_highlight_item.html", context, request=request)]
     if with_comments:
         oob = {**context, "comments_oob": True, **_comments_part(user, passage)}
         html.append(render_to_string("annotations/partials/_panel_comments.html", oob, request=request))
-    if _on_reading_view(request, passage):
-        html.append(fresh_fragment(passage, can_annotate=context["can_annotate"], oob=True))
+    if fragment is not None:
+        html.append(fragment)
     return reswap(retarget(HttpResponse("".join(html)), "#highlight-list"), "beforeend")
 
 
