@@ -117,6 +117,7 @@
   function passages() { return Array.prototype.slice.call(document.querySelectorAll("[data-passage]")); }
 
   function move(step) {
+    closeNotes();
     var all = passages();
     if (!all.length) return;
     var index = all.findIndex(function (el) { return el.dataset.passage === current; });
@@ -148,9 +149,10 @@
     var fn = t.closest(".fn-ref");
     if (fn) {
       event.preventDefault();
-      fn.parentElement.classList.toggle("open");
+      toggleNote(fn.parentElement);
       return;
     }
+    closeNotes();
     var el = passageOf(t);
     if (el && t.closest(".open-panel")) { setCurrent(el.dataset.passage, false); return; } // htmx loads it
     var mark = t.closest(".passage-text mark");
@@ -164,6 +166,37 @@
       openPanel(el.dataset.passage);
     }
   });
+
+  // Footnotes: a click opens one (and closes any other); a second click, Esc, a click elsewhere
+  // or moving to another passage closes it. Esc also hides a note shown by hover or focus, until
+  // the pointer or focus leaves its marker.
+  function toggleNote(fn) {
+    var opening = !fn.classList.contains("open");
+    closeNotes();
+    fn.classList.toggle("open", opening);
+    fn.classList.toggle("dismissed", !opening);
+  }
+
+  function closeNotes() {
+    document.querySelectorAll(".fn.open").forEach(function (fn) { fn.classList.remove("open"); });
+  }
+
+  // True when Esc had a note to close (and so should do nothing else).
+  function dismissNotes() {
+    var shown = document.querySelectorAll(".fn.open, .fn:hover, .fn:focus-within");
+    shown.forEach(function (fn) {
+      fn.classList.remove("open");
+      fn.classList.add("dismissed");
+    });
+    return shown.length > 0;
+  }
+
+  function undismiss(event) {
+    var fn = event.target.closest && event.target.closest(".fn.dismissed");
+    if (fn && !fn.contains(event.relatedTarget)) fn.classList.remove("dismissed");
+  }
+  document.addEventListener("mouseout", undismiss);
+  document.addEventListener("focusout", undismiss);
 
   // A link to #p-<uuid> of a long report may point past the passages loaded so far: ask the
   // server for the chunk that holds it.
@@ -222,7 +255,7 @@
       });
     },
     "?": function () { document.getElementById("shortcuts").showModal(); },
-    Escape: closePanel,
+    Escape: function () { if (!dismissNotes()) closePanel(); },
   };
 
   document.addEventListener("keydown", function (event) {
