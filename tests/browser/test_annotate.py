@@ -78,6 +78,7 @@ def test_read_filter_and_tag_a_passage(page, demo_report):
     # The autocomplete offers the codebook with each tag's description.
     assert sco.description[:60] in page.locator('#panel-codebook option[value="SCO"]').text_content()
     page.fill("#tag-input", "Energy")
+    page.press("#tag-input", "Enter")  # not in the codebook: Enter offers "Create tag", a second takes it
     page.press("#tag-input", "Enter")
     page.wait_for_selector(f"#p-{passage.uuid} .chip:text('Energy')")
     assert page.locator(f"#p-{passage.uuid}.current").count() == 1
@@ -204,6 +205,8 @@ def test_the_passage_page_works_on_its_own(page, workspace, annotator):
     log_in(page, "anna")
     page.goto(f"/p/{passage.uuid}/")
     page.fill("#tag-input", "Borders")
+    page.press("#tag-input", "Enter")  # a new name: the first Enter offers "Create tag", the second takes it
+    assert page.locator("#tag-input-suggestions [aria-selected=true]").text_content() == "Create tag “Borders”"
     page.press("#tag-input", "Enter")
     page.wait_for_selector("#panel .chip:text('Borders')")
     page.click(".history-box summary")

@@ -3,8 +3,9 @@ screen after the reader's action."""
 
 import pytest
 
-from annotations.models import Passage
+from annotations.models import Passage, Tag
 from tests.browser.conftest import log_in
+from tests.browser.test_annotate import SELECT_JS
 from tests.conftest import make_annotated_report
 
 pytestmark = pytest.mark.browser
@@ -69,3 +70,58 @@ def test_a_note_no_marker_points_at_says_so(page, workspace, annotator):
     note = report.passages.get(kind=Passage.Kind.NOTE)
     read(page, report)
     assert page.locator(f"#p-{note.uuid} .passage-label").text_content() == "Note (no marker in the text)"
+
+
+def open_panel(page, passage):
+    page.click(f"#p-{passage.uuid} .open-panel")
+    page.wait_for_selector(f'[data-panel-passage="{passage.uuid}"]')
+
+
+def suggestions(page, field):
+    return page.locator(f"#{field}-suggestions [role=option]")
+
+
+def test_enter_on_a_partial_tag_name_offers_the_match_and_creates_nothing(page, report):
+    passage = report.passages.get(order=3)
+    read(page, report)
+    open_panel(page, passage)
+    page.fill("#tag-input", "ener")
+    page.press("#tag-input", "Enter")
+    assert suggestions(page, "tag-input").all_text_contents()[0] == "Energy"
+    assert not Tag.objects.filter(name__iexact="ener").exists()
+    page.press("#tag-input", "Enter")
+    page.wait_for_selector(f"#p-{passage.uuid} .chip:text('Energy')")
+    assert list(passage.tags.values_list("name", flat=True)) == ["Energy"]
+
+
+def test_a_new_tag_is_created_only_by_choosing_create(page, report):
+    passage = report.passages.get(order=3)
+    read(page, report)
+    open_panel(page, passage)
+    page.fill("#tag-input", "Xin")
+    page.press("#tag-input", "Enter")
+    create = suggestions(page, "tag-input").last
+    assert create.text_content() == "Create tag “Xin”"
+    assert not Tag.objects.filter(name="Xin").exists()
+    create.click()
+    page.wait_for_selector(f"#p-{passage.uuid} .chip:text('Xin')")
+    assert Tag.objects.filter(name="Xin").exists()
+
+
+def test_suggestions_match_anywhere_ignoring_case_and_accents(page, report, workspace):
+    Tag.objects.create(workspace=workspace, name="Énergie nucléaire", slug="energie-nucleaire")
+    read(page, report)
+    open_panel(page, report.passages.get(order=3))
+    page.fill("#tag-input", "NUCLEAIRE")
+    assert suggestions(page, "tag-input").first.text_content() == "Énergie nucléaire"
+
+
+def test_the_highlight_tag_field_completes_every_tag(page, report):
+    passage = report.passages.get(order=3)
+    read(page, report)
+    page.evaluate(SELECT_JS, [str(passage.uuid), 0, 7])
+    page.keyboard.press("h")
+    page.wait_for_selector("#highlight-form:not([hidden])")
+    page.fill("#hl-tags", "Security, ene")
+    suggestions(page, "hl-tags").first.click()
+    assert page.input_value("#hl-tags") == "Security, Energy, "

@@ -136,6 +136,8 @@
 
   document.addEventListener("click", function (event) {
     var t = event.target;
+    var option = t.closest(".suggestions [role=option]");
+    if (option) { chooseSuggestion(option.parentElement.previousElementSibling, option); return; }
     if (t.closest("[data-shortcuts-open]")) { document.getElementById("shortcuts").showModal(); return; }
     if (t.closest("[data-highlight-selection]")) { highlightSelection(); return; }
     if (t.closest("[data-panel-close]")) { closePanel(); return; }
@@ -198,6 +200,134 @@
   document.addEventListener("mouseout", undismiss);
   document.addEventListener("focusout", undismiss);
 
+  // Tag fields complete from the codebook (#panel-codebook): suggestions match anywhere in a name,
+  // ignoring case and accents; a name not in the codebook is created only by choosing "Create tag".
+  // `data-codebook="multi"` fields hold comma-separated names and complete the one being typed.
+  function fold(text) { return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+
+  function terms(input) { return input.value.split(","); }
+
+  function typedTerm(input) {
+    return (input.dataset.codebook === "multi" ? terms(input).pop() : input.value).trim();
+  }
+
+  function codebookNames() {
+    return Array.prototype.map.call(document.querySelectorAll("#panel-codebook option"), function (o) { return o.value; });
+  }
+
+  function inCodebook(name) {
+    return codebookNames().some(function (known) { return fold(known) === fold(name); });
+  }
+
+  function suggestionsFor(input) {
+    var typed = typedTerm(input);
+    var wanted = fold(typed);
+    if (!wanted) return [];
+    var taken = input.dataset.codebook === "multi" ? terms(input).slice(0, -1).map(function (t) { return fold(t.trim()); }) : [];
+    var names = codebookNames();
+    var found = names.filter(function (name) { return fold(name).indexOf(wanted) >= 0 && taken.indexOf(fold(name)) < 0; });
+    found.sort(function (a, b) {
+      return (fold(b).indexOf(wanted) === 0) - (fold(a).indexOf(wanted) === 0) || a.localeCompare(b);
+    });
+    var options = found.slice(0, 8).map(function (name) { return { name: name, label: name }; });
+    if (!inCodebook(typed)) options.push({ name: typed, label: "Create tag \u201c" + typed + "\u201d" });
+    return options;
+  }
+
+  function listboxOf(input) {
+    var id = input.id + "-suggestions";
+    var box = document.getElementById(id);
+    if (!box) {
+      box = document.createElement("ul");
+      box.id = id;
+      box.className = "suggestions";
+      box.setAttribute("role", "listbox");
+      box.setAttribute("aria-label", "Tags in the codebook");
+      box.hidden = true;
+      input.after(box);
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", id);
+      input.setAttribute("aria-expanded", "false");
+    }
+    return box;
+  }
+
+  function showSuggestions(input, active) {
+    var box = listboxOf(input);
+    var options = suggestionsFor(input);
+    box.replaceChildren.apply(box, options.map(function (option, i) {
+      var li = document.createElement("li");
+      li.id = input.id + "-option-" + i;
+      li.setAttribute("role", "option");
+      li.dataset.name = option.name;
+      li.textContent = option.label;
+      if (option.label !== option.name) li.className = "create";
+      li.setAttribute("aria-selected", i === active ? "true" : "false");
+      return li;
+    }));
+    box.hidden = options.length === 0;
+    input.setAttribute("aria-expanded", box.hidden ? "false" : "true");
+    if (active !== undefined && options.length) input.setAttribute("aria-activedescendant", input.id + "-option-" + active);
+    else input.removeAttribute("aria-activedescendant");
+  }
+
+  function hideSuggestions(input) {
+    var box = document.getElementById(input.id + "-suggestions");
+    if (box) box.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function chooseSuggestion(input, option) {
+    if (input.dataset.codebook === "multi") {
+      var kept = terms(input).slice(0, -1).map(function (t) { return t.trim(); });
+      input.value = kept.concat([option.dataset.name]).join(", ") + ", ";
+      hideSuggestions(input);
+      input.focus();
+      return;
+    }
+    input.value = option.dataset.name;
+    hideSuggestions(input);
+    input.form.requestSubmit();
+  }
+
+  // Keys in a tag field; true when the key was the field's to handle.
+  function comboKey(event) {
+    var input = event.target;
+    if (!input.dataset || input.dataset.codebook === undefined) return false;
+    var box = listboxOf(input);
+    var options = box.hidden ? [] : Array.prototype.slice.call(box.children);
+    var active = options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var count = options.length || suggestionsFor(input).length;
+      if (!count) return true;
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      showSuggestions(input, active < 0 ? (step > 0 ? 0 : count - 1) : (active + step + count) % count);
+    } else if (event.key === "Enter" && !(event.ctrlKey || event.metaKey)) {
+      if (active >= 0) chooseSuggestion(input, options[active]);
+      else if (typedTerm(input) && !inCodebook(typedTerm(input))) showSuggestions(input, 0);
+      else return false;
+    } else if (event.key === "Escape" && !box.hidden) {
+      hideSuggestions(input);
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.dataset && event.target.dataset.codebook !== undefined) showSuggestions(event.target);
+  });
+  document.addEventListener("focusout", function (event) {
+    if (event.target.dataset && event.target.dataset.codebook !== undefined) hideSuggestions(event.target);
+  });
+  // A click on a suggestion must not take the focus from the field first.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest && event.target.closest(".suggestions")) event.preventDefault();
+  });
+
   // A link to #p-<uuid> of a long report may point past the passages loaded so far: ask the
   // server for the chunk that holds it.
   var wanted = /^#p-([0-9a-f-]{36})$/.exec(window.location.hash);
@@ -259,6 +389,7 @@
   };
 
   document.addEventListener("keydown", function (event) {
+    if (comboKey(event)) return;
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form && event.target.tagName === "TEXTAREA") {
       event.preventDefault();
       event.target.form.requestSubmit();
