@@ -3,7 +3,7 @@ screen after the reader's action."""
 
 import pytest
 
-from annotations.models import Passage, Tag
+from annotations.models import Comment, Passage, Tag
 from tests.browser.conftest import log_in
 from tests.browser.test_annotate import SELECT_JS
 from tests.conftest import make_annotated_report
@@ -125,3 +125,18 @@ def test_the_highlight_tag_field_completes_every_tag(page, report):
     page.fill("#hl-tags", "Security, ene")
     suggestions(page, "hl-tags").first.click()
     assert page.input_value("#hl-tags") == "Security, Energy, "
+
+
+def test_a_resolved_thread_is_labelled_and_collapsed_for_viewers_too(page, report, viewer):
+    first = report.passages.get(order=1)
+    asked = Comment.objects.get(passage=first, body="Is this **right**?")
+    Comment.objects.filter(pk=asked.pk).update(resolved=True)
+    Passage.objects.filter(pk=first.pk).touch()
+    read(page, report, "vera")
+    open_panel(page, first)
+    thread = page.locator(f"#t-{asked.uuid}")
+    assert thread.locator("summary").text_content().split() == ["Resolved", "·", "anna,", "1", "reply"]
+    body = thread.locator(".comment-body").first
+    assert body.is_hidden()
+    thread.locator("summary").click()
+    assert body.is_visible()
