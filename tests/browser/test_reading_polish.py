@@ -140,3 +140,21 @@ def test_a_resolved_thread_is_labelled_and_collapsed_for_viewers_too(page, repor
     assert body.is_hidden()
     thread.locator("summary").click()
     assert body.is_visible()
+
+
+def mark_colour(page, passage):
+    mark = page.locator(f"#p-{passage.uuid} .passage-text mark").first
+    return mark.evaluate("m => getComputedStyle(m).boxShadow")
+
+
+def test_a_highlight_shows_its_tags_colour_and_follows_a_recolouring(page, report, workspace):
+    first = report.passages.get(order=1)
+    security = Tag.objects.get(workspace=workspace, name="Security")
+    security.color = "#0f766e"
+    security.save()
+    read(page, report)
+    assert "rgb(15, 118, 110)" in mark_colour(page, first)
+    security.color = "#b91c1c"
+    security.save()  # as the admin saves it: no explicit cache invalidation
+    page.reload()
+    assert "rgb(185, 28, 28)" in mark_colour(page, first)
