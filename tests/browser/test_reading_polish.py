@@ -158,3 +158,97 @@ def test_a_highlight_shows_its_tags_colour_and_follows_a_recolouring(page, repor
     security.save()  # as the admin saves it: no explicit cache invalidation
     page.reload()
     assert "rgb(185, 28, 28)" in mark_colour(page, first)
+
+
+def test_the_panel_is_roomy_with_a_one_line_heading_and_no_repeated_text(page, report):
+    third = report.passages.get(order=3)
+    read(page, report)
+    open_panel(page, third)
+    assert page.locator("#panel").bounding_box()["width"] >= 440
+    assert page.locator("#panel-title").text_content() == "Passage 3"
+    assert page.locator("#panel-title").bounding_box()["height"] < 40
+    assert page.locator("#panel .panel-context").text_content() == "in Introduction"
+    assert page.locator("#panel .panel-quote").is_hidden()
+    page.goto(f"/p/{third.uuid}/")
+    assert page.locator("#panel .panel-quote").is_visible()
+
+
+def test_the_annotate_link_shows_without_hovering(page, report):
+    read(page, report)
+    page.mouse.move(0, 0)
+    link = page.locator(".passage .open-panel").nth(2)
+    assert link.evaluate("a => getComputedStyle(a).opacity") == "1"
+
+
+def looks(locator):
+    return locator.evaluate_all(
+        """els => els.map(el => { const s = getComputedStyle(el);
+             return [s.fontSize, s.borderTopStyle, s.borderRadius, s.paddingTop].join(" "); })"""
+    )
+
+
+def test_panel_controls_share_one_style_and_times_read_just_now(page, report):
+    first = report.passages.get(order=1)
+    read(page, report)
+    open_panel(page, first)
+    # Item actions (Edit, Delete, Resolve, Reply, Comment on a highlight, Remove a source) look alike …
+    actions = page.locator("#panel .act")
+    assert actions.count() >= 8
+    assert len(set(looks(actions))) == 1
+    assert "none" not in looks(actions)[0]
+    # … and every form's main button is a primary one.
+    submits = page.locator("#panel form button[type=submit].primary")
+    assert submits.evaluate_all("els => new Set(els.map(el => getComputedStyle(el).backgroundColor)).size") == 1
+    assert page.locator("#panel .source-box button[type=submit]").get_attribute("class") == "primary"
+    times = page.locator("#panel .comment-head time").all_text_contents()
+    assert set(times) == {"just now"}
+
+
+def test_the_highlight_form_keeps_the_selection_visible_and_drops_the_hint(page, report):
+    third = report.passages.get(order=3)
+    read(page, report)
+    open_panel(page, third)
+    assert page.locator("#panel .hl-hint").is_visible()
+    page.evaluate(SELECT_JS, [str(third.uuid), 0, 7])
+    page.keyboard.press("h")
+    page.wait_for_selector("#highlight-form:not([hidden])")
+    assert page.locator("#panel .hl-hint").is_hidden()
+    shown = page.evaluate("() => [...CSS.highlights.get('pending-highlight')].map(r => r.toString())")
+    assert shown == [third.text[:7]]
+    page.click("[data-action=cancel-highlight]")
+    assert page.evaluate("() => CSS.highlights.has('pending-highlight')") is False
+
+
+def test_a_curator_sets_a_status_with_one_click_and_can_undo_it(page, report, curator):
+    third = report.passages.get(order=3)
+    read(page, report, "carl")
+    open_panel(page, third)
+    group = page.get_by_role("group", name="Status")
+    assert group.get_by_role("button", name="Open").get_attribute("aria-pressed") == "true"
+    group.get_by_role("button", name="Flagged").click()
+    page.wait_for_selector(f"#p-{third.uuid} .badge-flagged")
+    assert page.get_by_role("status").filter(has_text="Status set to").text_content().split() == [
+        "Status", "set", "to", "Flagged.", "Undo", "(back", "to", "Open)"
+    ]
+    assert group.get_by_role("button", name="Flagged").get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="Undo (back to Open)").click()
+    page.wait_for_selector(f"#p-{third.uuid} .badge-flagged", state="detached")
+    third.refresh_from_db()
+    assert third.status == Passage.Status.OPEN
+
+
+def test_a_highlight_made_with_the_keyboard_alone(page, report):
+    third = report.passages.get(order=3)
+    read(page, report)
+    for _ in range(3):
+        page.keyboard.press("j")
+    page.keyboard.press("ArrowRight")  # the start moves past "Passage"
+    for _ in range(2):
+        page.keyboard.press("Shift+ArrowRight")
+    assert page.evaluate("() => window.getSelection().toString()") == " 3:"
+    page.keyboard.press("h")
+    page.wait_for_selector("#highlight-form:not([hidden])")
+    assert page.locator("[data-highlight-preview]").text_content() == " 3:"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#p-{third.uuid} .passage-text mark")
+    assert list(third.highlights.values_list("start", "end")) == [(7, 10)]

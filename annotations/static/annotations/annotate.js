@@ -92,9 +92,24 @@
     form.elements.tags.focus();
   }
 
+  // While the highlight form is open the reader's selection is gone (the focus is in the form):
+  // the chosen words stay marked by a CSS custom highlight until the form is saved or put away.
+  function markPending(range) {
+    if (!window.CSS || !CSS.highlights) return;
+    if (range) CSS.highlights.set("pending-highlight", new Highlight(range));
+    else CSS.highlights.delete("pending-highlight");
+  }
+
+  function cancelHighlight() {
+    var form = document.getElementById("highlight-form");
+    if (form) { form.reset(); form.hidden = true; }
+    markPending(null);
+  }
+
   function highlightSelection() {
     var span = selectionSpan();
     if (!span) return;
+    markPending(window.getSelection().getRangeAt(0).cloneRange());
     pendingHighlight = span;
     hideToolbar();
     setCurrent(span.passage, false);
@@ -134,14 +149,23 @@
     openPanel(current).then(then);
   }
 
+  function showShortcuts() { document.getElementById("shortcuts").showModal(); }
+
+  // What a click on an element with data-action="…" does.
+  var ACTIONS = {
+    "close-panel": closePanel,
+    "cancel-highlight": cancelHighlight,
+    "highlight-selection": highlightSelection,
+    "show-shortcuts": showShortcuts,
+  };
+
   document.addEventListener("click", function (event) {
     var t = event.target;
     var option = t.closest(".suggestions [role=option]");
     if (option) { chooseSuggestion(option.parentElement.previousElementSibling, option); return; }
-    if (t.closest("[data-shortcuts-open]")) { document.getElementById("shortcuts").showModal(); return; }
-    if (t.closest("[data-highlight-selection]")) { highlightSelection(); return; }
-    if (t.closest("[data-panel-close]")) { closePanel(); return; }
-    if (t.closest("[data-highlight-cancel]")) { document.getElementById("highlight-form").hidden = true; return; }
+    var action = t.closest("[data-action]");
+    if (action && ACTIONS[action.dataset.action]) { ACTIONS[action.dataset.action](); return; }
+    if (t.closest("[data-shortcuts-open]")) { showShortcuts(); return; }
     var goto = t.closest("[data-goto-passage]");
     if (goto && article(goto.dataset.gotoPassage)) {
       event.preventDefault();
@@ -366,27 +390,60 @@
     if (!p) return;
     var empty = document.getElementById("panel-empty-template");
     p.innerHTML = empty ? empty.innerHTML : "";
+    markPending(null);
     if (current && article(current)) article(current).focus({ preventScroll: true });
   }
 
-  var keys = {
-    j: function () { move(1); },
-    k: function () { move(-1); },
-    o: function () { withCurrentPanel(function () { focusInPanel("#panel-title"); }); },
-    Enter: function () { withCurrentPanel(function () { focusInPanel("#panel-title"); }); },
-    t: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=t]"); }); },
-    c: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=c]"); }); },
-    s: function () { withCurrentPanel(function () { focusInPanel("[data-shortcut-target=s]"); }); },
-    h: highlightSelection,
-    a: function () {
-      withCurrentPanel(function () {
-        var approve = panel().querySelector("[data-approve]");
-        if (approve) approve.click();
-      });
+  function openAndFocus(selector) {
+    return function () { withCurrentPanel(function () { focusInPanel(selector); }); };
+  }
+
+  // Keyboard selection, for readers without a mouse or caret browsing: with a passage current,
+  // Shift+→ / Shift+← select one word more / less of its text, → / ← move the start of the
+  // selection by a word; then h highlights it.
+  function selectWords(alter, direction) {
+    return function () {
+      var el = current && article(current);
+      var text = el && el.querySelector(".passage-text");
+      if (!text) return;
+      var sel = window.getSelection();
+      var inside = sel.rangeCount && text.contains(sel.anchorNode);
+      if (!inside) sel.collapse(text, 0);
+      sel.modify(alter, direction, "word");
+      if (!text.contains(sel.focusNode)) sel.extend(text, text.childNodes.length);  // never past the text
+      if (sel.isCollapsed) hideToolbar(); else showToolbar();
+    };
+  }
+
+  // One entry per shortcut: the keys that trigger it and what it does (the ? dialog lists them).
+  var SHORTCUTS = [
+    { keys: ["j"], run: function () { move(1); } },
+    { keys: ["k"], run: function () { move(-1); } },
+    { keys: ["o", "Enter"], run: openAndFocus("#panel-title") },
+    { keys: ["t"], run: openAndFocus("[data-shortcut-target=t]") },
+    { keys: ["c"], run: openAndFocus("[data-shortcut-target=c]") },
+    { keys: ["s"], run: openAndFocus("[data-shortcut-target=s]") },
+    { keys: ["h"], run: highlightSelection },
+    { keys: ["Shift+ArrowRight"], run: selectWords("extend", "forward") },
+    { keys: ["Shift+ArrowLeft"], run: selectWords("extend", "backward") },
+    { keys: ["ArrowRight"], run: selectWords("move", "forward") },
+    { keys: ["ArrowLeft"], run: selectWords("move", "backward") },
+    {
+      keys: ["a"],
+      run: function () {
+        withCurrentPanel(function () {
+          var approve = panel().querySelector("[data-approve]");
+          if (approve) approve.click();
+        });
+      },
     },
-    "?": function () { document.getElementById("shortcuts").showModal(); },
-    Escape: function () { if (!dismissNotes()) closePanel(); },
-  };
+    { keys: ["?"], run: showShortcuts },
+    { keys: ["Escape"], run: function () { if (!dismissNotes()) closePanel(); } },
+  ];
+  var keys = {};
+  SHORTCUTS.forEach(function (shortcut) {
+    shortcut.keys.forEach(function (key) { keys[key] = shortcut.run; });
+  });
 
   document.addEventListener("keydown", function (event) {
     if (comboKey(event)) return;
@@ -402,9 +459,13 @@
       return;
     }
     if (event.key === "Enter" && t.closest && t.closest("a, button, summary")) return;
-    var action = keys[event.key];
+    var named = (event.shiftKey && event.key.length > 1 ? "Shift+" : "") + event.key;
+    var action = keys[named];
+    // Arrows select words only from a passage the reader is on; elsewhere they scroll.
+    var arrow = event.key === "ArrowRight" || event.key === "ArrowLeft";
+    if (arrow && !(t.closest && t.closest("[data-passage]"))) return;
     if (!action || !document.getElementById("passages")) {
-      if (event.key === "?") document.getElementById("shortcuts").showModal();
+      if (event.key === "?") showShortcuts();
       return;
     }
     event.preventDefault();
@@ -427,22 +488,24 @@
   // After a highlight is saved, its form is cleared and hidden for the next selection.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    if (form && form.id === "highlight-form" && event.detail.successful && document.body.contains(form)) {
-      form.reset();
-      form.hidden = true;
-    }
+    if (form && form.id === "highlight-form" && event.detail.successful) cancelHighlight();
   });
 
   // A 409 is an edit conflict: the server refused the write and sent the current state with the
-  // reason, which replaces the stale panel like any other answer (htmx would drop 4xx bodies).
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 409) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
+  // reason, which replaces the stale panel like any other answer. htmx 2 swaps 2xx/3xx only by
+  // default; the rest of its default table is kept.
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "409", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: false },
+    ];
+  }
 
   // htmx leaves the page as it was when a request fails: say why, where the reader is looking.
+  // One note at a time, gone as soon as the reader tries again.
   var FAILURES = {
     403: "You are not allowed to do that in this workspace.",
     404: "This item no longer exists, or you cannot see it.",
@@ -459,9 +522,18 @@
   document.addEventListener("htmx:sendError", function () {
     showProblem("The server cannot be reached. Check your connection and try again.");
   });
+  document.addEventListener("htmx:beforeRequest", clearProblem);
+
+  function clearProblem() {
+    var note = document.getElementById("request-problem");
+    if (note) note.remove();
+  }
+
   function showProblem(text) {
+    clearProblem();
     var box = panel() || document.getElementById("main");
     var note = document.createElement("p");
+    note.id = "request-problem";
     note.className = "error";
     note.setAttribute("role", "alert");
     note.textContent = text;
