@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from annotations import links
 from annotations.markdown import render_markdown
