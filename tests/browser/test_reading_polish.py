@@ -3,7 +3,7 @@ screen after the reader's action."""
 
 import pytest
 
-from annotations.models import Comment, Passage, Tag
+from annotations.models import Comment, Highlight, Passage, Tag
 from tests.browser.conftest import log_in
 from tests.browser.test_annotate import SELECT_JS
 from tests.conftest import make_annotated_report
@@ -252,3 +252,24 @@ def test_a_highlight_made_with_the_keyboard_alone(page, report):
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#p-{third.uuid} .passage-text mark")
     assert list(third.highlights.values_list("start", "end")) == [(7, 10)]
+
+
+@pytest.mark.console_allows("status of 404", "Error Code 404")
+def test_a_failed_request_leaves_one_note_that_goes_on_the_next_try(page, report):
+    first = report.passages.get(order=1)
+    read(page, report)
+    open_panel(page, first)
+    page.on("dialog", lambda dialog: dialog.accept())
+    Highlight.objects.filter(passage=first).delete()  # someone else, meanwhile
+    delete = page.locator("#panel .highlight-item .act.danger").first
+    delete.click()
+    page.wait_for_selector("#panel .error[role=alert]")
+    delete.click()
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert page.locator("#panel .error[role=alert]").all_text_contents() == [
+        "This item no longer exists, or you cannot see it."
+    ]
+    page.fill("#tag-input", "Energy")
+    page.press("#tag-input", "Enter")
+    page.wait_for_selector(f"#p-{first.uuid} .chip:text('Energy')")
+    assert page.locator("#panel .error").count() == 0
