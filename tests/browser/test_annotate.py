@@ -122,15 +122,16 @@ def test_overlapping_highlight_over_an_existing_mark(page, workspace, annotator)
     passage = report.passages.get(order=1)  # already has highlights 11-30 and 20-40
     log_in(page, "anna")
     page.goto(report.get_absolute_url())
+    # 25 is the space before "role": a highlight starts on the word itself.
     page.evaluate(SELECT_JS, [str(passage.uuid), utf16(passage.text, 25), utf16(passage.text, 45)])
     page.keyboard.press("h")
     page.wait_for_selector("#highlight-form:not([hidden])")
     page.click("#highlight-form button[type=submit]")
     page.wait_for_selector("mark.hl3")
-    assert Highlight.objects.filter(passage=passage, start=25, end=45).exists()
+    assert Highlight.objects.filter(passage=passage, start=26, end=45).exists()
     # The new highlight was appended to the panel's list, alone selected; the form is put away.
     assert page.locator("#highlight-list .highlight-item").count() == 3
-    assert page.locator(".highlight-item.selected q").text_content() == passage.text[25:45]
+    assert page.locator(".highlight-item.selected q").text_content() == passage.text[26:45]
     assert page.locator("#highlight-form").is_hidden()
 
 

@@ -248,10 +248,10 @@ def test_a_highlight_made_with_the_keyboard_alone(page, report):
     assert page.evaluate("() => window.getSelection().toString()") == " 3:"
     page.keyboard.press("h")
     page.wait_for_selector("#highlight-form:not([hidden])")
-    assert page.locator("[data-highlight-preview]").text_content() == " 3:"
+    assert page.locator("[data-highlight-preview]").text_content() == "3:"  # the words, not the space
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#p-{third.uuid} .passage-text mark")
-    assert list(third.highlights.values_list("start", "end")) == [(7, 10)]
+    assert list(third.highlights.values_list("start", "end")) == [(8, 10)]
 
 
 @pytest.mark.console_allows("status of 404", "Error Code 404")

@@ -34,9 +34,13 @@
     var start = text.contains(range.startContainer) ? codePointOffset(text, range.startContainer, range.startOffset) : 0;
     var total = Array.from(text.textContent).length;
     var end = text.contains(range.endContainer) ? codePointOffset(text, range.endContainer, range.endOffset) : total;
+    // Word-wise selection (keyboard, double click) takes the space before or after a word along:
+    // a highlight starts and ends on the words themselves.
+    var chars = Array.from(text.textContent);
+    while (start < end && /\s/.test(chars[start])) start++;
+    while (end > start && /\s/.test(chars[end - 1])) end--;
     if (end <= start) return null;
-    var quote = Array.from(text.textContent).slice(start, end).join("");
-    if (!quote.trim()) return null;
+    var quote = chars.slice(start, end).join("");
     return { passage: passage.dataset.passage, start: start, end: end, text: quote };
   }
 
