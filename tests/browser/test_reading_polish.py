@@ -214,7 +214,7 @@ def test_the_highlight_form_keeps_the_selection_visible_and_drops_the_hint(page,
     page.wait_for_selector("#highlight-form:not([hidden])")
     assert page.locator("#panel .hl-hint").is_hidden()
     shown = page.evaluate("() => [...CSS.highlights.get('pending-highlight')].map(r => r.toString())")
-    assert shown == [third.text[:7]]
+    assert shown == [third.text[:7]]  # "Passage", as selected
     page.click("[data-action=cancel-highlight]")
     assert page.evaluate("() => CSS.highlights.has('pending-highlight')") is False
 

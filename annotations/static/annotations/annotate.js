@@ -104,6 +104,23 @@
     else CSS.highlights.delete("pending-highlight");
   }
 
+  // The DOM range of a span (code points into its passage's text), for drawing it.
+  function rangeOf(span) {
+    var text = article(span.passage).querySelector(".passage-text");
+    var chars = Array.from(text.textContent);
+    var range = document.createRange();
+    var walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    var seen = 0; // UTF-16 units before the current node
+    var start = chars.slice(0, span.start).join("").length;
+    var end = chars.slice(0, span.end).join("").length;
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (start >= seen && start <= seen + node.length) range.setStart(node, start - seen);
+      if (end >= seen && end <= seen + node.length) { range.setEnd(node, end - seen); break; }
+      seen += node.length;
+    }
+    return range;
+  }
+
   function cancelHighlight() {
     var form = document.getElementById("highlight-form");
     if (form) { form.reset(); form.hidden = true; }
@@ -113,7 +130,7 @@
   function highlightSelection() {
     var span = selectionSpan();
     if (!span) return;
-    markPending(window.getSelection().getRangeAt(0).cloneRange());
+    markPending(rangeOf(span));
     pendingHighlight = span;
     hideToolbar();
     setCurrent(span.passage, false);
