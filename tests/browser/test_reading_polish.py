@@ -273,3 +273,13 @@ def test_a_failed_request_leaves_one_note_that_goes_on_the_next_try(page, report
     page.press("#tag-input", "Enter")
     page.wait_for_selector(f"#p-{first.uuid} .chip:text('Energy')")
     assert page.locator("#panel .error").count() == 0
+
+
+def test_screen_readers_hear_the_panel_open_and_close(page, report):
+    third = report.passages.get(order=3)
+    read(page, report)
+    open_panel(page, third)
+    announcer = page.get_by_role("status").filter(has_text="Panel")
+    assert announcer.text_content() == "Panel open: Passage 3"
+    page.click("[data-action=close-panel]")
+    assert announcer.text_content() == "Panel closed"

@@ -412,6 +412,7 @@
     var empty = document.getElementById("panel-empty-template");
     p.innerHTML = empty ? empty.innerHTML : "";
     markPending(null);
+    announcePanel();
     if (current && article(current)) article(current).focus({ preventScroll: true });
   }
 
@@ -493,8 +494,20 @@
     action();
   });
 
+  // Screen readers hear which passage the panel now shows (once per passage, not per change).
+  var announced = null;
+  function announcePanel() {
+    var announcer = document.getElementById("panel-announcer");
+    var shown = panelPassage();
+    if (!announcer || shown === announced) return;
+    announced = shown;
+    var title = panel().querySelector("#panel-title");
+    announcer.textContent = shown && title ? "Panel open: " + title.textContent : "Panel closed";
+  }
+
   // htmx swaps passages out of band after a change: keep the reader's place marked.
   document.addEventListener("htmx:afterSettle", function () {
+    announcePanel();
     if (current && article(current)) {
       article(current).classList.add("current");
       article(current).setAttribute("aria-current", "true");
