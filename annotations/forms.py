@@ -64,7 +64,20 @@ class PassageFilterForm(forms.Form):
 
 
 class TagAddForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Add a tag")
+    # data-codebook: annotate.js completes the field from the panel's codebook.
+    name = forms.CharField(
+        max_length=100,
+        label="Add a tag",
+        widget=forms.TextInput(
+            attrs={
+                "id": "tag-input",
+                "data-codebook": "",
+                "autocomplete": "off",
+                "placeholder": "Type to search the codebook",
+                "data-shortcut-target": "t",
+            }
+        ),
+    )
 
 
 # Integers from forms stay within what every database column holds (a larger one is a 400, not a 500).
@@ -92,10 +105,18 @@ class CommentEditForm(forms.Form):
 
 
 class HighlightForm(forms.Form):
-    start = forms.IntegerField(min_value=0, max_value=MAX_INTEGER)
-    end = forms.IntegerField(min_value=1, max_value=MAX_INTEGER)
-    tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated tag names.")
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # start and end are filled in by annotate.js from the reader's selection.
+    start = forms.IntegerField(min_value=0, max_value=MAX_INTEGER, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, max_value=MAX_INTEGER, widget=forms.HiddenInput)
+    tags = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Tags (comma-separated)",
+        widget=forms.TextInput(attrs={"data-codebook": "multi", "autocomplete": "off"}),
+    )
+    comment = forms.CharField(
+        required=False, label="Comment (optional, Markdown)", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def tag_names(self):
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
@@ -120,9 +141,15 @@ class SourceLinkForm(forms.Form):
     publisher = forms.CharField(required=False, max_length=300)
     published_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.OTHER)
-    relation = forms.ChoiceField(choices=SourceLink.Relation.choices, initial=SourceLink.Relation.CITES)
-    footnote = forms.CharField(required=False, max_length=20, label="Footnote marker")
+    relation = forms.ChoiceField(
+        choices=SourceLink.Relation.choices, initial=SourceLink.Relation.CITES, label="The passage…"
+    )
+    footnote = forms.CharField(required=False, max_length=20, label="Footnote marker (optional)")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    # How the panel groups the fields: what describes a new source, what describes the link.
+    source_field_names = ("url", "title", "authors", "publisher", "published_on", "kind")
+    link_field_names = ("relation", "footnote", "note")
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,7 +40,7 @@ def test_status_change_on_a_stale_version_is_a_409_with_the_current_status(clien
     assert response.status_code == 409
     html = response.content.decode()
     assert "changed by someone else while you were editing it" in html
-    assert '<option value="flagged" selected>' in html
+    assert 'value="flagged" class="status-choice status-flagged" aria-pressed="true"' in html
     assert '<input type="hidden" name="version" value="2">' in html  # the next try works from here
     passage.refresh_from_db()
     assert (passage.status, passage.version) == ("flagged", 2)

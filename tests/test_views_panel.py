@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -33,7 +35,8 @@ def test_panel_shows_tags_highlights_threads_and_sources(client, annotator, pass
     assert "<strong>right</strong>" in html and "Yes." in html
     assert "SCO charter" in html and "(note 1)" in html
     assert html.count('class="highlight-item') == 2
-    assert 'list="panel-codebook"' in html and "<html" not in html
+    assert '<datalist id="panel-codebook">' in html
+    assert "<html" not in html
 
 
 def test_passage_page_includes_the_panel(client, viewer, passage):
@@ -381,3 +384,46 @@ def test_a_comment_can_start_a_thread_on_a_highlight(client, annotator, passage)
     assert f'name="highlight" value="{highlight.uuid}"' in client.get(url("passage-panel", passage)).content.decode()
     htmx_post(client, "comment-create", passage, {"body": "On the span", "highlight": str(highlight.uuid)})
     assert Comment.objects.get(body="On the span").highlight == highlight
+
+
+def test_panel_forms_inherit_their_target(client, annotator, passage):
+    """The panel says once where its forms answer (#panel), the tags and highlights sections once
+    that they answer in place; only a highlight's comment and delete forms (which change the
+    threads too) name the whole panel themselves."""
+    client.force_login(annotator)
+    html = client.get(url("passage-panel", passage)).content.decode()
+    assert html.count('hx-target="#panel"') == 1 + 2 * passage.highlights.count()
+    assert html.count('hx-target="this" hx-swap="outerHTML"') == 2
+
+
+def test_panel_fields_come_from_the_forms(client, annotator, passage):
+    from annotations.forms import HighlightForm, SourceLinkForm, TagAddForm
+
+    def field(name, max_length):
+        return re.search(rf'<input[^>]*name="{name}"[^>]*maxlength="{max_length}"', html)
+
+    client.force_login(annotator)
+    html = client.get(url("passage-panel", passage)).content.decode()
+    assert field("name", TagAddForm.base_fields["name"].max_length)
+    assert field("tags", HighlightForm.base_fields["tags"].max_length)
+    assert field("title", SourceLinkForm.base_fields["title"].max_length)
+    assert '<option value="context">gives context to</option>' in html
+    assert '<option value="other" selected>Other</option>' in html
+
+
+def test_status_buttons_come_from_the_status_choices(client, curator, passage):
+    client.force_login(curator)
+    html = client.get(url("passage-panel", passage)).content.decode()
+    for value, label in Passage.Status.choices:
+        assert f'name="status" value="{value}"' in html
+        assert f">{label}" in html
+    assert html.count('aria-pressed="true"') == 1
+
+
+def test_a_status_change_offers_to_undo_it(client, curator, passage):
+    client.force_login(curator)
+    html = htmx_post(
+        client, "passage-status", passage, {"status": "flagged", "version": passage.version}
+    ).content.decode()
+    assert "Status set to Flagged." in html
+    assert 'name="status" value="open" class="act">Undo (back to Open)</button>' in html

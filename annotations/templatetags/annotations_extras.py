@@ -1,8 +1,11 @@
 import uuid
+from datetime import timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from annotations import links
 from annotations.markdown import render_markdown
@@ -14,6 +17,14 @@ register = template.Library()
 @register.filter
 def markdown(source):
     return render_markdown(source)
+
+
+@register.filter
+def ago(moment):
+    """How long ago, in words; "just now" under a minute (rather than "0 minutes ago")."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
 
 
 @register.filter

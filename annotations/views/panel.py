@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django_htmx.http import reswap, retarget
 
 from .. import permissions
-from ..forms import SourceLinkForm, StatusForm
-from ..models import Comment, Tag, TaggedHighlight
+from ..forms import HighlightForm, SourceLinkForm, StatusForm, TagAddForm
+from ..models import Comment, Passage, Tag, TaggedHighlight
 from ..services import EditConflict
 from .fragments import fresh_fragment, reread_fragment
 from .scoping import roles_context
@@ -41,6 +41,7 @@ def _tags_part(user, passage, codebook=None):
     return {
         "tag_links": _marked(links, user, workspace, "added_by_id"),
         "codebook": codebook_of(workspace) if codebook is None else codebook,
+        "tag_form": TagAddForm(),
     }
 
 
@@ -50,7 +51,10 @@ def _highlights_part(user, passage):
         .select_related("created_by")
         .prefetch_related(Prefetch("tag_links", queryset=TaggedHighlight.objects.select_related("tag")))
     )
-    return {"highlights": _marked(highlights, user, passage.report.workspace, "created_by_id")}
+    return {
+        "highlights": _marked(highlights, user, passage.report.workspace, "created_by_id"),
+        "highlight_form": HighlightForm(auto_id="hl-%s"),
+    }
 
 
 def _comments_part(user, passage):
@@ -72,9 +76,12 @@ def _comments_part(user, passage):
 def _sources_part(user, passage, sources=None):
     workspace = passage.report.workspace
     links = passage.source_links.select_related("source", "added_by")
+    form = SourceLinkForm(workspace=workspace, auto_id="src-%s", label_suffix="")
+    if passage.footnotes:
+        form.fields["footnote"].widget.attrs["list"] = "src-footnotes"  # the passage's own markers
     return {
         "source_links": _marked(links, user, workspace, "added_by_id"),
-        "source_form": SourceLinkForm(workspace=workspace),
+        "source_form": form,
         "workspace_sources": sources_of(workspace) if sources is None else sources,
     }
 
@@ -87,8 +94,11 @@ PANEL_PARTS = {
 }
 
 
-def panel_context(request, passage, *, error=None, selected_highlight=None, codebook=None, sources=None):
-    """The passage panel: tags, highlights, comment threads, source links, status."""
+def panel_context(
+    request, passage, *, error=None, selected_highlight=None, codebook=None, sources=None, previous_status=None
+):
+    """The passage panel: tags, highlights, comment threads, source links, status (and, right after
+    a status change, the status it replaced, to offer an undo)."""
     user, workspace = request.user, passage.report.workspace
     return {
         "passage": passage,
@@ -100,6 +110,7 @@ def panel_context(request, passage, *, error=None, selected_highlight=None, code
         **_comments_part(user, passage),
         **_sources_part(user, passage, sources),
         "status_form": StatusForm(initial={"status": passage.status, "version": passage.version}),
+        "previous_status": Passage.Status(previous_status) if previous_status else None,
         **roles_context(user, workspace, passage.report),
     }
 

@@ -82,13 +82,15 @@ def passage_status(request, uuid):
     form = StatusForm(request.POST)
     if not form.is_valid():
         return render_panel(request, passage, error="Choose a status.")
+    previous = passage.status
     try:
         passage_set_status(
             passage=passage, status=form.cleaned_data["status"], expected_version=form.cleaned_data["version"]
         )
     except ServiceError as exc:
         return render_refusal(request, get_passage_for_user(request, passage.uuid), exc)
-    return render_panel(request, get_passage_for_user(request, passage.uuid))
+    passage = get_passage_for_user(request, passage.uuid)
+    return render_panel(request, passage, previous_status=previous if previous != passage.status else None)
 
 
 HISTORY_VERBS = {"+": "created", "~": "changed", "-": "deleted"}

@@ -78,6 +78,7 @@ def test_read_filter_and_tag_a_passage(page, demo_report):
     # The autocomplete offers the codebook with each tag's description.
     assert sco.description[:60] in page.locator('#panel-codebook option[value="SCO"]').text_content()
     page.fill("#tag-input", "Energy")
+    page.press("#tag-input", "Enter")  # not in the codebook: Enter offers "Create tag", a second takes it
     page.press("#tag-input", "Enter")
     page.wait_for_selector(f"#p-{passage.uuid} .chip:text('Energy')")
     assert page.locator(f"#p-{passage.uuid}.current").count() == 1
@@ -93,7 +94,7 @@ def test_select_a_span_with_emoji_and_cjk_and_highlight_it(page, workspace, anno
     log_in(page, "anna")
     page.goto(report.get_absolute_url())
     page.evaluate(SELECT_JS, [str(passage.uuid), utf16(passage.text, start), utf16(passage.text, end)])
-    page.click("[data-highlight-selection]")
+    page.click("[data-action=highlight-selection]")
     page.wait_for_selector("#highlight-form:not([hidden])")
     assert page.input_value("#highlight-form [name=start]") == str(start)
     assert page.input_value("#highlight-form [name=end]") == str(end)
@@ -121,15 +122,16 @@ def test_overlapping_highlight_over_an_existing_mark(page, workspace, annotator)
     passage = report.passages.get(order=1)  # already has highlights 11-30 and 20-40
     log_in(page, "anna")
     page.goto(report.get_absolute_url())
+    # 25 is the space before "role": a highlight starts on the word itself.
     page.evaluate(SELECT_JS, [str(passage.uuid), utf16(passage.text, 25), utf16(passage.text, 45)])
     page.keyboard.press("h")
     page.wait_for_selector("#highlight-form:not([hidden])")
     page.click("#highlight-form button[type=submit]")
     page.wait_for_selector("mark.hl3")
-    assert Highlight.objects.filter(passage=passage, start=25, end=45).exists()
+    assert Highlight.objects.filter(passage=passage, start=26, end=45).exists()
     # The new highlight was appended to the panel's list, alone selected; the form is put away.
     assert page.locator("#highlight-list .highlight-item").count() == 3
-    assert page.locator(".highlight-item.selected q").text_content() == passage.text[25:45]
+    assert page.locator(".highlight-item.selected q").text_content() == passage.text[26:45]
     assert page.locator("#highlight-form").is_hidden()
 
 
@@ -158,7 +160,7 @@ def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_repo
     page.keyboard.press("Escape")
     page.locator(f"#p-{second.uuid}").focus()
     page.keyboard.press("s")
-    page.wait_for_selector("#src-existing:focus")
+    page.wait_for_selector("#src-source:focus")
     page.fill("#src-url", "https://www.uscc.gov/hearings/looking-west")
     page.fill("#src-title", "USCC hearing")
     page.select_option("#src-relation", "context")
@@ -204,6 +206,8 @@ def test_the_passage_page_works_on_its_own(page, workspace, annotator):
     log_in(page, "anna")
     page.goto(f"/p/{passage.uuid}/")
     page.fill("#tag-input", "Borders")
+    page.press("#tag-input", "Enter")  # a new name: the first Enter offers "Create tag", the second takes it
+    assert page.locator("#tag-input-suggestions [aria-selected=true]").text_content() == "Create tag “Borders”"
     page.press("#tag-input", "Enter")
     page.wait_for_selector("#panel .chip:text('Borders')")
     page.click(".history-box summary")

@@ -40,7 +40,7 @@ def test_a_status_change_someone_else_beat_shows_the_conflict_and_their_status(
     page.click("#panel [data-approve]")
     alert = page.wait_for_selector("#panel p.error[role=alert]")
     assert "changed by someone else" in alert.text_content()
-    assert page.locator(f"#status-{passage.uuid}").input_value() == "flagged"
+    assert page.locator("#panel .status-choice[aria-pressed=true]").text_content() == "Flagged"
     assert page.locator("#panel p.error").count() == 1  # the panel was replaced, not a generic failure note
     passage.refresh_from_db()
     assert passage.status == "flagged"

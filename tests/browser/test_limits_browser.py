@@ -21,9 +21,11 @@ def test_a_tag_over_the_rate_limit_shows_the_reason_in_the_panel(page, workspace
     page.click(f"#p-{passage.uuid} .open-panel")
     page.wait_for_selector(f'[data-panel-passage="{passage.uuid}"]')
     page.fill("#tag-input", "Borders")
+    page.press("#tag-input", "Enter")  # a new tag: the second Enter chooses "Create tag"
     page.press("#tag-input", "Enter")
     page.wait_for_selector(f"#p-{passage.uuid} .chip:text('Borders')")
     page.fill("#tag-input", "Rivers")
+    page.press("#tag-input", "Enter")  # a new tag: the second Enter chooses "Create tag"
     page.press("#tag-input", "Enter")
     alert = page.wait_for_selector("#panel .error[role=alert]")
     assert alert.text_content().startswith("You are changing tags and highlights too fast: at most 1 a minute.")
