@@ -49,7 +49,9 @@ def enqueue(kind, *, workspace, user=None, payload=b"", params=None) -> Job:
 
 
 def status(job: Job) -> Job:
-    job.refresh_from_db(fields=["status", "phase", "done", "total", "message", "report", "worker", "started_at"])
+    job.refresh_from_db(
+        fields=["status", "phase", "done", "total", "message", "report", "worker", "started_at", "finished_at"]
+    )
     if job.status == Job.Status.RUNNING and _worker_gone(job):
         _finish(job.pk, Job.Status.FAILED, WORKER_DIED)
         job.refresh_from_db(fields=["status", "message", "finished_at"])
