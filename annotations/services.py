@@ -724,3 +724,39 @@ def tag_rename(*, tag: Tag, name: str) -> Tag:
         tag.name = old
         raise ServiceError("The codebook already has a tag with this name.") from None
     return tag
+
+
+# --- Sharing from the browser: fixture imports and exports as background jobs -----------------
+
+
+def fixture_import_upload(*, workspace, upload, user, dry_run: bool = False, apply_deletions: bool = False) -> Job:
+    """Queue the safe import (`import_fixture`) of an uploaded fixture into `workspace`: every record
+    the file holds goes there, as with `import_fixture --workspace`, so a curator's upload reaches no
+    other workspace. A file over FIXTURE_MAX_BYTES is refused at once, without a job."""
+    limit = settings.FIXTURE_MAX_BYTES
+    if upload.size > limit:
+        raise ServiceError(f"{upload.name} is {upload.size:,} bytes, over the limit of {limit:,} for a fixture.")
+    return jobs.enqueue(
+        Job.Kind.IMPORT_FIXTURE,
+        workspace=workspace,
+        user=user,
+        payload=upload.read(),
+        params={"filename": upload.name, "dry_run": dry_run, "apply_deletions": apply_deletions},
+    )
+
+
+EXPORT_FORMATS = ("csv", "jsonld")
+
+
+def export_start(*, workspace, user, what: str, report: Report | None = None) -> Job:
+    """Queue an export: `what` "fixture" is the whole workspace (as `export_fixture --workspace`);
+    "csv" or "jsonld" the annotations of one of its reports (as `export_annotations`)."""
+    if what == "fixture":
+        return jobs.enqueue(Job.Kind.EXPORT_FIXTURE, workspace=workspace, user=user)
+    if what not in EXPORT_FORMATS:
+        raise ServiceError("Export the workspace as a fixture, or a report's annotations as csv or jsonld.")
+    if report is None or report.workspace_id != workspace.pk:
+        raise ServiceError("Choose a report of this workspace whose annotations to export.")
+    return jobs.enqueue(
+        Job.Kind.EXPORT_ANNOTATIONS, workspace=workspace, user=user, params={"report": str(report.uuid), "format": what}
+    )

@@ -141,6 +141,13 @@ APP_ROWS = [
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
     row("annotations:job-detail",            GET,  "job",       L,   D,     D,    O,      H,       H,    H),
+    # Import and export (background jobs): curators only; the download is the job's file.
+    row("annotations:workspace-share",       GET,  "workspace", L,   D,     D,    O,      H,       H,    H),
+    row("annotations:fixture-import",        GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
+    row("annotations:fixture-import",        POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:export-start",          GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
+    row("annotations:export-start",          POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:job-download",          GET,  "export_job", L,  D,     D,    O,      H,       H,    H),
 ]
 
 AUTH_ROWS = [
@@ -326,6 +333,11 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
             workspace=workspace, kind=Job.Kind.IMPORT_REPORT, created_by=curator, status=Job.Status.SUCCEEDED,
             message=f"Imported “{SECRETS['report']}”", report=report,
         ),
+        "export_job": Job.objects.create(
+            workspace=workspace, kind=Job.Kind.EXPORT_ANNOTATIONS, created_by=curator, status=Job.Status.SUCCEEDED,
+            message=f"Exported the annotations of “{SECRETS['report']}”", report=report,
+            result=SECRETS["passage"].encode(), result_name="secret-report.csv",
+        ),
         "token": services.api_token_create(user=viewer, name="Vera's script")[0],
         "orphan": Orphan.objects.create(report=report, passage=passage, reason="Its passage was removed."),
         "user": viewer,
@@ -373,6 +385,8 @@ def post_data(r, records):
     name = r.target.removeprefix("annotations:")
     data = {
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
+        "fixture-import": {"file": SimpleUploadedFile("shared.json", b"[]")},
+        "export-start": {"what": "csv", "report": records["report"].uuid},
         "codebook-import": {"file": SimpleUploadedFile("codebook.qdc", codebook_xml([records["tag"]]).encode())},
         "report-metadata": {"title": "Renamed report", "authors": "Jane Doe"},
         "report-new-version": {"file": SimpleUploadedFile("v2.txt", b"A heading\n\nA revised paragraph.\n")},
