@@ -108,15 +108,32 @@ def fail_orphans():
 
 
 def _import_report(job, progress):
+    """A report file, or the next version of a report (its annotations carried over in the same
+    transaction, so the new version never shows without them)."""
+    previous = None
+    if "new_version_of" in job.params:
+        previous = Report.objects.filter(workspace=job.workspace, uuid=job.params["new_version_of"]).first()
+        if previous is None:
+            raise JobError("The report this file was to be a new version of is no longer there; nothing was saved.")
     result = import_report_file(
         bytes(job.payload),
         filename=job.params["filename"],
         workspace=job.workspace,
-        title=job.params.get("title") or None,
+        title=job.params.get("title") or (previous.title if previous else None),
         imported_by=job.created_by,
+        new_version_of=previous,
         progress=progress,
     )
     report = result.report
+    if previous is not None:
+        carried = result.carried
+        return Done(
+            f"Version {report.version_number} imported. Carried over {carried.tag_links} tag links, "
+            f"{carried.highlights} highlights, {carried.comments} comments and {carried.source_links} source "
+            f"links; {carried.orphans} annotation{'s' if carried.orphans != 1 else ''} "
+            f"need{'' if carried.orphans != 1 else 's'} review.",
+            report,
+        )
     if not result.created:
         return Done(f"This file was imported before, as “{report.title}”.", report)
     return Done(f"Imported “{report.title}”: {result.passages} passages, {result.notes} notes.", report)
@@ -180,6 +197,7 @@ def _export_annotations(job, progress):
 
 RUNNERS = {
     Job.Kind.IMPORT_REPORT: _import_report,
+    Job.Kind.NEW_VERSION: _import_report,
     Job.Kind.IMPORT_FIXTURE: _import_fixture,
     Job.Kind.EXPORT_FIXTURE: _export_fixture,
     Job.Kind.EXPORT_ANNOTATIONS: _export_annotations,

@@ -1042,7 +1042,7 @@ class Job(models.Model):
         IMPORT_FIXTURE = "import_fixture", "fixture import"
         EXPORT_FIXTURE = "export_fixture", "fixture export"
         EXPORT_ANNOTATIONS = "export_annotations", "annotation export"
-        CARRY_OVER = "carry_over", "version carry-over"
+        NEW_VERSION = "new_version", "new version (import and carry-over)"
 
     class Status(models.TextChoices):
         QUEUED = "queued"

@@ -544,18 +544,22 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
 # --- Report upload ------------------------------------------------------------------------
 
 
-def report_import_upload(*, workspace, upload, title: str | None, user) -> Job:
+def report_import_upload(*, workspace, upload, title: str | None, user, new_version_of: Report | None = None) -> Job:
     """Queue the import of an uploaded report file (browser form and API alike): a background job
-    imports it, all or nothing. What can be told at once (an unsupported type, a file too big) is
-    refused at once with ReportImportError, without a job."""
+    imports it, all or nothing; with `new_version_of` as that report's next version, its annotations
+    carried over in the same transaction. What can be told at once (an unsupported type, a file
+    too big) is refused at once with ReportImportError, without a job."""
     refuse_unsupported(upload.name)
     refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
+    params = {"filename": upload.name, "title": title or ""}
+    if new_version_of is not None:
+        params["new_version_of"] = str(new_version_of.uuid)
     return jobs.enqueue(
-        Job.Kind.IMPORT_REPORT,
+        Job.Kind.NEW_VERSION if new_version_of is not None else Job.Kind.IMPORT_REPORT,
         workspace=workspace,
         user=user,
         payload=upload.read(),
-        params={"filename": upload.name, "title": title or ""},
+        params=params,
     )
 
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
-from annotations.models import Job, Membership, Orphan, Passage, Report, Role, Section, TaggedPassage
+from annotations.models import Job, Membership, Orphan, Passage, Report, Role, Section, TaggedPassage, Work
 from annotations.sharing.qdc import codebook_xml
 
 from .conftest import make_member
@@ -232,6 +232,20 @@ def admin_model_rows(model, record, *, access="scoped", simple_history=False, **
 
 NO_ONE = (DENIED, DENIED, DENIED)
 
+
+def read_only_admin_rows(model, record, deletable=False):
+    """A read-only ModelAdmin: scoped viewing; adding and saving refused to everyone, and deleting
+    unless `deletable` (then scoped)."""
+    # After a delete, a view-only changelist sends the curator to the admin's index.
+    if deletable:
+        deleting = {"delete_post": (ADMIN_INDEX, DENIED, ADMIN_INDEX)}
+    else:
+        deleting = {"delete": NO_ONE, "delete_post": NO_ONE}
+    rows = admin_model_rows(model, record, add=NO_ONE, **deleting)
+    change = f"admin:{model.replace('.', '_')}_change"
+    saved = row(change, POST, record, AL, AL, AL, DENIED, AL, DENIED, DENIED)
+    return [saved if (r.target, r.method) == (change, POST) else r for r in rows]
+
 # fmt: off
 ADMIN_MODEL_ROWS = [
     *admin_model_rows("annotations.workspace",     "workspace", add=NO_ONE, delete=NO_ONE, delete_post=NO_ONE),
@@ -245,6 +259,10 @@ ADMIN_MODEL_ROWS = [
     *admin_model_rows("annotations.sourcelink",    "link", simple_history=True),
     *admin_model_rows("annotations.taggedpassage", "tagging"),
     *admin_model_rows("annotations.tag",           "tag", simple_history=True),
+    # Jobs, works and orphans are read-only in the admin (the worker, the importer and Needs review write them).
+    *read_only_admin_rows("annotations.job",       "job"),
+    *read_only_admin_rows("annotations.work",      "work"),
+    *read_only_admin_rows("annotations.orphan",    "orphan", deletable=True),  # with its report or passage
     *admin_model_rows("auth.user",                 "user", access="django"),
     *admin_model_rows("auth.group",                "group", access="django"),
     *admin_model_rows("axes.accessattempt",        "attempt", access="django"),
@@ -340,6 +358,7 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
         ),
         "token": services.api_token_create(user=viewer, name="Vera's script")[0],
         "orphan": Orphan.objects.create(report=report, passage=passage, reason="Its passage was removed."),
+        "work": Work.objects.create(workspace=workspace, title=SECRETS["report"]),
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(
