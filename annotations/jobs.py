@@ -34,7 +34,7 @@ from huey.contrib.djhuey import HUEY, db_task
 
 from .importing import ReportImportError
 from .importing.load import import_report_file
-from .models import Job, Report
+from .models import Job, Passage, Report
 from .sharing.fixture import Selection, count_records, iter_records, write_fixture
 from .sharing.jsonld import annotation_collection
 from .sharing.table import write_csv
@@ -164,8 +164,16 @@ def _import_fixture(job, progress):
 
 
 def _export_fixture(job, progress):
-    """The whole workspace, as `export_fixture --workspace` writes it."""
-    selection = Selection.of_workspace(job.workspace.slug)
+    """The whole workspace, as `export_fixture --workspace` writes it; or, with a "selection" of
+    report and passage uuids (the admin's), those of them in the workspace, as its download does."""
+    chosen = job.params.get("selection")
+    if chosen:
+        selection = Selection.of_admin_selection(
+            reports=Report.objects.filter(workspace=job.workspace, uuid__in=chosen["reports"]),
+            passages=Passage.objects.filter(report__workspace=job.workspace, uuid__in=chosen["passages"]),
+        )
+    else:
+        selection = Selection.of_workspace(job.workspace.slug)
     total = count_records(selection)
     written = 0
 

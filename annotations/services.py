@@ -38,6 +38,7 @@ from .models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Workspace,
     normalize_tag_name,
     normalize_url,
 )
@@ -764,3 +765,18 @@ def export_start(*, workspace, user, what: str, report: Report | None = None) ->
     return jobs.enqueue(
         Job.Kind.EXPORT_ANNOTATIONS, workspace=workspace, user=user, params={"report": str(report.uuid), "format": what}
     )
+
+
+def fixture_export_selection(*, reports, passages, user) -> list[Job]:
+    """Queue the fixture export of chosen reports (whole) and passages, one job per workspace they
+    belong to (a job's download is for that workspace's curators)."""
+    chosen = defaultdict(lambda: {"reports": [], "passages": []})
+    for workspace_id, uuid in reports.values_list("workspace_id", "uuid"):
+        chosen[workspace_id]["reports"].append(str(uuid))
+    for workspace_id, uuid in passages.values_list("report__workspace_id", "uuid"):
+        chosen[workspace_id]["passages"].append(str(uuid))
+    workspaces = Workspace.objects.in_bulk(list(chosen))
+    return [
+        jobs.enqueue(Job.Kind.EXPORT_FIXTURE, workspace=workspaces[pk], user=user, params={"selection": selection})
+        for pk, selection in sorted(chosen.items())
+    ]

@@ -7,10 +7,12 @@ import io
 import json
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotations import jobs
+from annotations.admin import actions
 from annotations.models import Job, Report, Role, Source, Workspace
 from annotations.sharing.fixture import Selection, iter_records, write_fixture
 from tests.conftest import make_annotated_report, make_member
@@ -288,3 +290,64 @@ def test_a_failed_export_job_keeps_no_file(workspace, curator):
     assert job.status == Job.Status.FAILED
     assert bytes(job.result) == b""
     assert Workspace.objects.count() == 1
+
+
+# --- Large exports from the admin ---------------------------------------------------------------
+
+
+def admin_export(client, model_name, objects):
+    data = {"action": "export_fixture", "index": 0, ACTION_CHECKBOX_NAME: [o.pk for o in objects]}
+    return client.post(reverse(f"admin:annotations_{model_name}_changelist"), data)
+
+
+@pytest.fixture
+def small_inline_limit(monkeypatch):
+    monkeypatch.setattr(actions, "INLINE_EXPORT_RECORDS", 10)
+
+
+def test_a_small_admin_export_downloads_at_once(client, staff_curator, reading_report):
+    client.force_login(staff_curator)
+    response = admin_export(client, "report", [reading_report])
+    assert response["Content-Disposition"].startswith('attachment; filename="annotations-')
+    assert not Job.objects.exists()
+
+
+def test_a_large_admin_export_becomes_a_job_with_a_download(
+    client, staff_curator, reading_report, small_inline_limit, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_curator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_export(client, "report", [reading_report])
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    assert (job.kind, job.status, job.params["selection"]["reports"]) == (
+        Job.Kind.EXPORT_FIXTURE,
+        Job.Status.SUCCEEDED,
+        [str(reading_report.uuid)],
+    )
+    records = json.loads(download(client, job).content)
+    assert {r["fields"]["uuid"] for r in records if r["model"] == "annotations.report"} == {str(reading_report.uuid)}
+
+
+def test_a_large_admin_export_of_passages_exports_only_those(
+    client, staff_curator, reading_report, small_inline_limit, django_capture_on_commit_callbacks
+):
+    chosen = list(reading_report.passages.order_by("order")[:2])
+    client.force_login(staff_curator)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_export(client, "passage", chosen)
+    records = json.loads(download(client, Job.objects.get()).content)
+    exported = {r["fields"]["uuid"] for r in records if r["model"] == "annotations.passage"}
+    assert exported == {str(p.uuid) for p in chosen}
+
+
+def test_a_large_admin_export_across_workspaces_is_one_job_per_workspace(
+    client, workspace, other_workspace, reading_report, outsider, small_inline_limit, django_user_model
+):
+    theirs = make_annotated_report(other_workspace, outsider, passages=5, title="Theirs")
+    root = django_user_model.objects.create_superuser("root", password="pw-for-tests-only")
+    client.force_login(root)
+    response = admin_export(client, "report", [reading_report, theirs])
+    assert response.status_code == 302
+    assert sorted(Job.objects.values_list("workspace__slug", flat=True)) == ["central-asia", "other"]
+    assert "2 jobs, one per workspace" in client.get(response["Location"]).content.decode()
