@@ -206,3 +206,22 @@ def test_a_token_limited_to_another_workspace_cannot_rename(client, workspace, o
     tag = services.tag_create(workspace=workspace, name="Energy")
     headers = auth(curator, workspace=other_workspace)
     assert call(client, "PATCH", f"/tags/{tag.uuid}/", headers, {"name": "Renamed"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"name": "x" * 10_000}, {"name": "a\x00b"}, {"name": ""}, {"name": ["Energy"]}, {}],
+    ids=["huge", "nul", "empty", "not-a-string", "missing"],
+)
+def test_hostile_renames_are_refused_and_keep_the_name(client, workspace, curator, body):
+    tag = services.tag_create(workspace=workspace, name="Energy")
+    response = call(client, "PATCH", f"/tags/{tag.uuid}/", auth(curator), body)
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+    tag.refresh_from_db()
+    assert tag.name == "Energy"
+
+
+def test_a_malformed_tag_uuid_is_not_found(client, workspace, curator):
+    response = call(client, "PATCH", "/tags/not-a-uuid/", auth(curator), {"name": "Renamed"})
+    assert response.status_code in (404, 422)
