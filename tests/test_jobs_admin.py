@@ -67,3 +67,10 @@ def test_the_changelist_does_not_load_payloads_or_results(
         response = client.get(reverse("admin:annotations_job_changelist"))
     assert response.status_code == 200
     assert "Job 29" in response.content.decode()
+
+
+def test_jobs_are_found_by_their_outcome_or_file_name(client, staff_curator, our_job, their_job):
+    client.force_login(staff_curator)
+    for query in ("12 records", "script"):
+        response = client.get(reverse("admin:annotations_job_changelist"), {"q": query})
+        assert list(response.context["cl"].result_list) == [our_job], query
