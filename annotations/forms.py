@@ -227,3 +227,28 @@ class SearchForm(forms.Form):
         self.fields["workspace"].queryset = Workspace.objects.visible_to(user).distinct()
         self.fields["report"].queryset = Report.objects.visible_to(user).only("uuid", "title").order_by("title")
         self.fields["tag"].queryset = Tag.objects.visible_to(user).only("uuid", "name")
+
+
+class FixtureImportForm(forms.Form):
+    file = forms.FileField(label="Fixture (.json or .jsonl, from export_fixture)")
+    dry_run = forms.BooleanField(required=False, label="Dry run: only say what would change")
+    apply_deletions = forms.BooleanField(
+        required=False, label="Apply deletions: delete here what was deleted or merged away at the origin"
+    )
+
+
+class ExportForm(forms.Form):
+    what = forms.ChoiceField(
+        choices=[
+            ("fixture", "The whole workspace, as a fixture (JSON)"),
+            ("csv", "A report's annotations, one row per passage (CSV)"),
+            ("jsonld", "A report's annotations, W3C Web Annotation (JSON-LD)"),
+        ]
+    )
+    report = forms.ModelChoiceField(
+        queryset=Report.objects.none(), required=False, to_field_name="uuid", label="Report (for CSV and JSON-LD)"
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["report"].queryset = Report.objects.filter(workspace=workspace).order_by("title")

@@ -1039,6 +1039,10 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         IMPORT_REPORT = "import_report", "report import"
+        IMPORT_FIXTURE = "import_fixture", "fixture import"
+        EXPORT_FIXTURE = "export_fixture", "fixture export"
+        EXPORT_ANNOTATIONS = "export_annotations", "annotation export"
+        NEW_VERSION = "new_version", "new version (import and carry-over)"
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -1065,6 +1069,10 @@ class Job(models.Model):
     total = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)  # the outcome for a person: a summary, or what went wrong
     report = models.ForeignKey("Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # An export's file, downloaded from the job's page; kept with the job (in the database, so any
+    # web server can hand out what a worker on another machine wrote).
+    result = models.BinaryField(blank=True, default=b"")
+    result_name = models.CharField(max_length=200, blank=True)
 
     workspace_path = "workspace"
     objects = ScopedManager()

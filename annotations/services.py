@@ -20,14 +20,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import permissions
-from .importing import refuse_oversized
-from .importing.load import ImportResult, import_report_file
+from . import jobs, permissions
+from .importing import refuse_oversized, refuse_unsupported
 from .models import (
     MAX_COMMENT_LENGTH,
     ApiToken,
     Comment,
     Highlight,
+    Job,
     Membership,
     Passage,
     Report,
@@ -38,6 +38,7 @@ from .models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Workspace,
     normalize_tag_name,
     normalize_url,
 )
@@ -256,14 +257,12 @@ def codebook_merge(*, workspace, codes, dry_run: bool = False) -> CodebookMerge:
     for number, code in enumerate(codes, start=1):
         tag = existing.get(normalize_tag_name(code.name).lower())
         if tag is None:
-            tag = Tag(workspace=workspace, name=code.name, description=code.description)
-            if code.color:
-                tag.color = code.color
             try:
-                tag.full_clean(exclude=["slug"])
-            except ValidationError as error:
+                tag = tag_create(
+                    workspace=workspace, name=code.name, description=code.description, color=code.color or ""
+                )
+            except ServiceError as error:
                 raise ServiceError(f"Code {number} ({code.name[:60]!r}): {' '.join(error.messages)}") from None
-            tag.save()
             existing[tag.name.lower()] = tag
             result.created.append(tag.name)
         elif code.description and not tag.description.strip():
@@ -549,14 +548,22 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
 # --- Report upload ------------------------------------------------------------------------
 
 
-def report_import_upload(*, workspace, upload, title: str | None, user) -> ImportResult:
-    """Import an uploaded report file (browser form and API alike), all or nothing.
-
-    The one place an upload becomes an import: when imports run as background jobs, this is where
-    the job is queued instead. Raises ReportImportError with a one-line reason."""
+def report_import_upload(*, workspace, upload, title: str | None, user, new_version_of: Report | None = None) -> Job:
+    """Queue the import of an uploaded report file (browser form and API alike): a background job
+    imports it, all or nothing; with `new_version_of` as that report's next version, its annotations
+    carried over in the same transaction. What can be told at once (an unsupported type, a file
+    too big) is refused at once with ReportImportError, without a job."""
+    refuse_unsupported(upload.name)
     refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
-    return import_report_file(
-        upload.read(), filename=upload.name, workspace=workspace, title=title or None, imported_by=user
+    params = {"filename": upload.name, "title": title or ""}
+    if new_version_of is not None:
+        params["new_version_of"] = str(new_version_of.uuid)
+    return jobs.enqueue(
+        Job.Kind.NEW_VERSION if new_version_of is not None else Job.Kind.IMPORT_REPORT,
+        workspace=workspace,
+        user=user,
+        payload=upload.read(),
+        params=params,
     )
 
 
@@ -685,3 +692,94 @@ def api_token_authenticate(*, secret: str) -> ApiToken | None:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
     return token
+
+
+# --- The codebook: tags created and renamed one at a time (API; the admin's form checks the same model rules) ---
+
+
+def tag_create(*, workspace, name: str, description: str = "", color: str = "") -> Tag:
+    """Add a tag to the workspace's codebook; a name it has already (whatever the case) is refused,
+    as are a name with control characters and a colour that is not #RRGGBB. `color` empty: the default."""
+    tag = Tag(workspace=workspace, name=name, description=description)
+    if color:
+        tag.color = color
+    _full_clean(tag, exclude=["slug"])  # the slug is made from the name on save
+    try:
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError:  # the same name was added a moment ago
+        raise ServiceError("The codebook already has a tag with this name.") from None
+    return tag
+
+
+def tag_rename(*, tag: Tag, name: str) -> Tag:
+    """Rename a codebook tag: its links stay, its slug (a readable label only) too; a name another
+    tag of the codebook has (whatever the case) is refused and the old name kept."""
+    old = tag.name
+    tag.name = name
+    try:
+        _full_clean(tag, exclude=["slug"])
+    except ServiceError:
+        tag.name = old
+        raise
+    if tag.name == old:
+        return tag
+    tag._change_reason = f"Renamed from {old}"
+    try:
+        with transaction.atomic():
+            tag.save(update_fields=["name"])
+    except IntegrityError:
+        tag.name = old
+        raise ServiceError("The codebook already has a tag with this name.") from None
+    return tag
+
+
+# --- Sharing from the browser: fixture imports and exports as background jobs -----------------
+
+
+def fixture_import_upload(*, workspace, upload, user, dry_run: bool = False, apply_deletions: bool = False) -> Job:
+    """Queue the safe import (`import_fixture`) of an uploaded fixture into `workspace`: every record
+    the file holds goes there, as with `import_fixture --workspace`, so a curator's upload reaches no
+    other workspace. A file over FIXTURE_MAX_BYTES is refused at once, without a job."""
+    limit = settings.FIXTURE_MAX_BYTES
+    if upload.size > limit:
+        raise ServiceError(f"{upload.name} is {upload.size:,} bytes, over the limit of {limit:,} for a fixture.")
+    return jobs.enqueue(
+        Job.Kind.IMPORT_FIXTURE,
+        workspace=workspace,
+        user=user,
+        payload=upload.read(),
+        params={"filename": upload.name, "dry_run": dry_run, "apply_deletions": apply_deletions},
+    )
+
+
+EXPORT_FORMATS = ("csv", "jsonld")
+
+
+def export_start(*, workspace, user, what: str, report: Report | None = None) -> Job:
+    """Queue an export: `what` "fixture" is the whole workspace (as `export_fixture --workspace`);
+    "csv" or "jsonld" the annotations of one of its reports (as `export_annotations`)."""
+    if what == "fixture":
+        return jobs.enqueue(Job.Kind.EXPORT_FIXTURE, workspace=workspace, user=user)
+    if what not in EXPORT_FORMATS:
+        raise ServiceError("Export the workspace as a fixture, or a report's annotations as csv or jsonld.")
+    if report is None or report.workspace_id != workspace.pk:
+        raise ServiceError("Choose a report of this workspace whose annotations to export.")
+    return jobs.enqueue(
+        Job.Kind.EXPORT_ANNOTATIONS, workspace=workspace, user=user, params={"report": str(report.uuid), "format": what}
+    )
+
+
+def fixture_export_selection(*, reports, passages, user) -> list[Job]:
+    """Queue the fixture export of chosen reports (whole) and passages, one job per workspace they
+    belong to (a job's download is for that workspace's curators)."""
+    chosen = defaultdict(lambda: {"reports": [], "passages": []})
+    for workspace_id, uuid in reports.values_list("workspace_id", "uuid"):
+        chosen[workspace_id]["reports"].append(str(uuid))
+    for workspace_id, uuid in passages.values_list("report__workspace_id", "uuid"):
+        chosen[workspace_id]["passages"].append(str(uuid))
+    workspaces = Workspace.objects.in_bulk(list(chosen))
+    return [
+        jobs.enqueue(Job.Kind.EXPORT_FIXTURE, workspace=workspaces[pk], user=user, params={"selection": selection})
+        for pk, selection in sorted(chosen.items())
+    ]

@@ -62,10 +62,9 @@ class CarryOverResult:
 
 
 def run_carry_over(*, old_report: Report, new_report: Report, user=None) -> CarryOverResult:
-    """The one entry point the importer calls after writing a new version.
-
-    It runs inside the import's transaction today; once background jobs exist it becomes the job
-    that this function enqueues (a one-line change here), still atomic within the job."""
+    """The one entry point the importer calls after writing a new version, inside the import's
+    transaction. From the browser the whole of it (import and carry-over) is one background job
+    (`jobs`, Job.Kind.NEW_VERSION), so the new version never shows without its annotations."""
     return annotations_carry_over(old_report=old_report, new_report=new_report, user=user)
 
 
@@ -230,10 +229,15 @@ def _copy_source_links(links, targets, new_highlights, markers, *, user) -> int:
     }
     seen = set(SourceLink.objects.filter(passage_id__in=reached).values_list("passage_id", "source_id", "relation"))
     for link in links:
-        highlight = new_highlights.get(link.highlight_id) if link.highlight_id else None
-        if highlight is not None:
+        if link.highlight_id:
+            # A link on a highlight follows it, and waits with it when it is an orphan (placing
+            # the orphan brings it): on the passage it would cite something the text no longer says.
+            highlight = new_highlights.get(link.highlight_id)
+            if highlight is None:
+                continue
             passage = highlight.passage
         else:
+            highlight = None
             main = targets.get(link.passage_id)
             if not main:
                 continue

@@ -14,6 +14,8 @@ from annotations import demo, services
 from annotations.models import (
     Comment,
     Highlight,
+    Job,
+    Orphan,
     Passage,
     Report,
     Source,
@@ -21,6 +23,7 @@ from annotations.models import (
     Tag,
     TaggedHighlight,
     TaggedPassage,
+    Work,
     Workspace,
 )
 
@@ -601,6 +604,11 @@ def test_every_admin_page_renders_for_a_curator(curator_client, curator, workspa
     services.comment_create(passage=passages[0], author=curator, body="On the span", highlight=highlight)
     source = make_source(workspace, "https://example.org/a", "Testimony")
     services.source_link_create(passage=passages[0], source=source, user=curator)
+    # Jobs, works and orphans are read-only here: the worker, the importer and Needs review make them.
+    report = passages[0].report
+    Job.objects.create(workspace=workspace, kind=Job.Kind.IMPORT_REPORT, created_by=curator, report=report)
+    Work.objects.create(workspace=workspace, title=report.title)
+    Orphan.objects.create(report=report, passage=passages[0], highlight=highlight, reason="Its words changed.")
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label != "annotations":
             continue
@@ -609,7 +617,7 @@ def test_every_admin_page_renders_for_a_curator(curator_client, curator, workspa
         facets = curator_client.get(reverse(f"admin:annotations_{name}_changelist") + "?_facets=True")
         assert facets.status_code == 200, name
         add = curator_client.get(reverse(f"admin:annotations_{name}_add")).status_code
-        assert add == (403 if name in {"highlight", "workspace"} else 200), name
+        assert add == (403 if name in {"highlight", "workspace", "job", "work", "orphan"} else 200), name
         obj = model_admin.model.objects.first()
         assert curator_client.get(reverse(f"admin:annotations_{name}_change", args=[obj.pk])).status_code == 200, name
 

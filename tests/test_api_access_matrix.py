@@ -25,8 +25,8 @@ records = browser_matrix.records  # the browser matrix's records, as a fixture h
 fast_password_hashing = browser_matrix.fast_password_hashing  # autouse here too
 
 ROLES = ("anon", "viewer", "annotator", "curator", "outsider", "read_only", "other_workspace")
-OK, CREATED, GONE, UNAUTHORIZED, DENIED, HIDDEN = 200, 201, 204, 401, 403, 404
-O, C, G, U, D, H = OK, CREATED, GONE, UNAUTHORIZED, DENIED, HIDDEN  # noqa: E741 (a column of one-letter outcomes)
+OK, CREATED, ACCEPTED, GONE, UNAUTHORIZED, DENIED, HIDDEN = 200, 201, 202, 204, 401, 403, 404
+O, C, A, G, U, D, H = OK, CREATED, ACCEPTED, GONE, UNAUTHORIZED, DENIED, HIDDEN  # noqa: E741 (a column of one-letter outcomes)
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,16 @@ API_ROWS = [
     row("api:member_set",             PUT,    "member",      "role",      U,   D,     D,    O,      H,       D,  H),
     row("api:member_remove",          DELETE, "member",      "",          U,   D,     D,    G,      H,       D,  H),
     row("api:report_list",            GET,    "workspace",   "",          U,   O,     O,    O,      H,       O,  H),
-    row("api:report_upload",          POST,   "workspace",   "upload",    U,   D,     D,    C,      H,       D,  H),
+    row("api:report_upload",          POST,   "workspace",   "upload",    U,   D,     D,    A,      H,       D,  H),
+    row("api:job_detail",             GET,    "job",         "",          U,   D,     D,    O,      H,       O,  H),
     row("api:report_detail",          GET,    "report",      "",          U,   O,     O,    O,      H,       O,  H),
     row("api:section_list",           GET,    "report",      "",          U,   O,     O,    O,      H,       O,  H),
     row("api:passage_list",           GET,    "",            "",          U,   O,     O,    O,      O,       O,  O),
     row("api:passage_detail",         GET,    "passage",     "",          U,   O,     O,    O,      H,       O,  H),
     row("api:passage_update",         PATCH,  "passage",     "status",    U,   D,     D,    O,      H,       D,  H),
     row("api:tag_list",               GET,    "workspace",   "",          U,   O,     O,    O,      H,       O,  H),
+    row("api:tag_create",             POST,   "workspace",   "new_tag",   U,   D,     D,    C,      H,       D,  H),
+    row("api:tag_rename",             PATCH,  "tag",         "rename",    U,   D,     D,    O,      H,       D,  H),
     row("api:tag_merge",              POST,   "workspace",   "merge",     U,   D,     D,    O,      H,       D,  H),
     row("api:passage_tag_list",       GET,    "passage",     "",          U,   O,     O,    O,      H,       O,  H),
     row("api:passage_tag_add",        POST,   "passage",     "tag",       U,   D,     C,    C,      H,       D,  H),
@@ -141,6 +144,8 @@ def body_of(r, data):
         "status": {"status": "approved", "version": passage.version},
         "merge": {"survivor": "Security", "merged": ["Energy"]},
         "tag": {"name": "Energy"},
+        "new_tag": {"name": "Pipelines", "color": "#0f766e"},
+        "rename": {"name": "Renamed"},
         "highlight": {"selector": [{"type": "TextPositionSelector", "start": 0, "end": 7}]},
         "comment": {"body": "A new comment"},
         "edit": {"body": "Edited", "version": data["comment"].version},

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotations import services
-from annotations.models import Job, Membership, Orphan, Passage, Report, Role, Section, TaggedPassage
+from annotations.models import Job, Membership, Orphan, Passage, Report, Role, Section, TaggedPassage, Work
 from annotations.sharing.qdc import codebook_xml
 
 from .conftest import make_member
@@ -141,6 +141,13 @@ APP_ROWS = [
     # Search covers what the user may read: the outsider searches for our passage's words in vain.
     row("annotations:search",                GET,  "search",    L,   O,     O,    O,      O,       O,    O),
     row("annotations:job-detail",            GET,  "job",       L,   D,     D,    O,      H,       H,    H),
+    # Import and export (background jobs): curators only; the download is the job's file.
+    row("annotations:workspace-share",       GET,  "workspace", L,   D,     D,    O,      H,       H,    H),
+    row("annotations:fixture-import",        GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
+    row("annotations:fixture-import",        POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:export-start",          GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
+    row("annotations:export-start",          POST, "workspace", L,   D,     D,    M,      H,       H,    H),
+    row("annotations:job-download",          GET,  "export_job", L,  D,     D,    O,      H,       H,    H),
 ]
 
 AUTH_ROWS = [
@@ -225,6 +232,20 @@ def admin_model_rows(model, record, *, access="scoped", simple_history=False, **
 
 NO_ONE = (DENIED, DENIED, DENIED)
 
+
+def read_only_admin_rows(model, record, deletable=False):
+    """A read-only ModelAdmin: scoped viewing; adding and saving refused to everyone, and deleting
+    unless `deletable` (then scoped)."""
+    # After a delete, a view-only changelist sends the curator to the admin's index.
+    if deletable:
+        deleting = {"delete_post": (ADMIN_INDEX, DENIED, ADMIN_INDEX)}
+    else:
+        deleting = {"delete": NO_ONE, "delete_post": NO_ONE}
+    rows = admin_model_rows(model, record, add=NO_ONE, **deleting)
+    change = f"admin:{model.replace('.', '_')}_change"
+    saved = row(change, POST, record, AL, AL, AL, DENIED, AL, DENIED, DENIED)
+    return [saved if (r.target, r.method) == (change, POST) else r for r in rows]
+
 # fmt: off
 ADMIN_MODEL_ROWS = [
     *admin_model_rows("annotations.workspace",     "workspace", add=NO_ONE, delete=NO_ONE, delete_post=NO_ONE),
@@ -238,6 +259,10 @@ ADMIN_MODEL_ROWS = [
     *admin_model_rows("annotations.sourcelink",    "link", simple_history=True),
     *admin_model_rows("annotations.taggedpassage", "tagging"),
     *admin_model_rows("annotations.tag",           "tag", simple_history=True),
+    # Jobs, works and orphans are read-only in the admin (the worker, the importer and Needs review write them).
+    *read_only_admin_rows("annotations.job",       "job"),
+    *read_only_admin_rows("annotations.work",      "work"),
+    *read_only_admin_rows("annotations.orphan",    "orphan", deletable=True),  # with its report or passage
     *admin_model_rows("auth.user",                 "user", access="django"),
     *admin_model_rows("auth.group",                "group", access="django"),
     *admin_model_rows("axes.accessattempt",        "attempt", access="django"),
@@ -326,8 +351,14 @@ def records(workspace, other_workspace, viewer, annotator, curator, outsider):
             workspace=workspace, kind=Job.Kind.IMPORT_REPORT, created_by=curator, status=Job.Status.SUCCEEDED,
             message=f"Imported “{SECRETS['report']}”", report=report,
         ),
+        "export_job": Job.objects.create(
+            workspace=workspace, kind=Job.Kind.EXPORT_ANNOTATIONS, created_by=curator, status=Job.Status.SUCCEEDED,
+            message=f"Exported the annotations of “{SECRETS['report']}”", report=report,
+            result=SECRETS["passage"].encode(), result_name="secret-report.csv",
+        ),
         "token": services.api_token_create(user=viewer, name="Vera's script")[0],
         "orphan": Orphan.objects.create(report=report, passage=passage, reason="Its passage was removed."),
+        "work": Work.objects.create(workspace=workspace, title=SECRETS["report"]),
         "user": viewer,
         "group": Group.objects.create(name="editors"),
         "attempt": AccessAttempt.objects.create(
@@ -373,6 +404,8 @@ def post_data(r, records):
     name = r.target.removeprefix("annotations:")
     data = {
         "report-upload": {"file": SimpleUploadedFile("new.txt", b"A heading\n\nA paragraph of text.\n")},
+        "fixture-import": {"file": SimpleUploadedFile("shared.json", b"[]")},
+        "export-start": {"what": "csv", "report": records["report"].uuid},
         "codebook-import": {"file": SimpleUploadedFile("codebook.qdc", codebook_xml([records["tag"]]).encode())},
         "report-metadata": {"title": "Renamed report", "authors": "Jane Doe"},
         "report-new-version": {"file": SimpleUploadedFile("v2.txt", b"A heading\n\nA revised paragraph.\n")},

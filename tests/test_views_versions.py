@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotations.importing.load import import_report_file
-from annotations.models import Orphan, Report, Source, SourceLink
+from annotations.models import Job, Orphan, Report, Source, SourceLink
 from annotations.services import comment_create, highlight_create, passage_add_tag
 
 from .test_versioning import BILATERAL, ENERGY, V1, V2, passage
@@ -65,27 +65,36 @@ def test_curators_see_the_upload_action_on_the_newest_version(client, curator, t
     assert reverse("annotations:report-orphans", args=[new.uuid]) in page
 
 
-def test_uploading_a_new_version_carries_annotations_and_opens_it(client, curator, two_versions):
+def test_uploading_a_new_version_carries_annotations_and_opens_it(
+    client, curator, two_versions, django_capture_on_commit_callbacks
+):
     _, new = two_versions
     client.force_login(curator)
     upload = SimpleUploadedFile("v3.md", (V2 + "\nA closing remark.\n").encode())
-    response = client.post(reverse("annotations:report-new-version", args=[new.uuid]), {"file": upload}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs in the request (JOBS_IMMEDIATE)
+        response = client.post(reverse("annotations:report-new-version", args=[new.uuid]), {"file": upload})
     third = Report.objects.get(version_number=3)
-    assert response.redirect_chain[-1][0] == third.get_absolute_url()
-    assert "Version 3 imported. Carried over 1 tag links" in response.content.decode()
+    job_page = client.get(response["Location"]).content.decode()
+    assert third.get_absolute_url() in job_page
+    assert "Version 3 imported. Carried over 1 tag links" in job_page
     assert list(passage(third, "bilateral").tags.names()) == ["SCO"]
 
 
-def test_uploading_a_bad_file_as_new_version_says_why_and_changes_nothing(client, curator, two_versions):
+def test_uploading_a_bad_file_as_new_version_says_why_and_changes_nothing(
+    client, curator, two_versions, django_capture_on_commit_callbacks
+):
     _, new = two_versions
     client.force_login(curator)
     for name, data in [("empty.md", b"  "), ("evil.exe", b"MZ\x90\x00"), ("same.md", V2.encode())]:
         upload = SimpleUploadedFile(name, data)
-        response = client.post(
-            reverse("annotations:report-new-version", args=[new.uuid]), {"file": upload}, follow=True
-        )
-        assert response.status_code == 200 and name in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("annotations:report-new-version", args=[new.uuid]), {"file": upload}, follow=True
+            )
+        assert response.status_code == 200
+        assert name in response.content.decode()
     assert Report.objects.count() == 2
+    assert Job.objects.filter(status=Job.Status.FAILED).count() == 2  # empty.md and same.md; evil.exe had none
     new.refresh_from_db()
     assert new.is_latest
 

@@ -7,12 +7,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from ..models import Passage, Report, Tag
-from ..services import ServiceError
-from ..sharing.fixture import Selection, iter_records, write_fixture
+from ..services import ServiceError, fixture_export_selection
+from ..sharing.fixture import Selection, count_records, iter_records, write_fixture
 
 SHOWN_OBJECTS = 50
 
@@ -82,13 +83,26 @@ class SurvivorForm(forms.Form):
         self.fields["survivor"].label = label
 
 
-def fixture_download(*, reports=None, passages=None):
+# Past this many records a download would hold the request (and a worker) too long: it becomes a
+# background job, whose page offers the file when it is written.
+INLINE_EXPORT_RECORDS = 5000
+
+
+def fixture_download(request, *, reports=None, passages=None):
     """The selected reports (with all their passages) and passages, with everything annotated on
-    them, as a fixture download written by the same exporter as `manage.py export_fixture`."""
-    selection = Selection.of_admin_selection(
-        reports=reports if reports is not None else Report.objects.none(),
-        passages=passages if passages is not None else Passage.objects.none(),
-    )
+    them, as a fixture download written by the same exporter as `manage.py export_fixture`; a
+    large selection is exported by a background job (one per workspace) instead."""
+    reports = reports if reports is not None else Report.objects.none()
+    passages = passages if passages is not None else Passage.objects.none()
+    selection = Selection.of_admin_selection(reports=reports, passages=passages)
+    if count_records(selection) > INLINE_EXPORT_RECORDS:
+        queued = fixture_export_selection(reports=reports, passages=passages, user=request.user)
+        if len(queued) == 1:
+            return redirect(queued[0])
+        messages.info(
+            request, f"The export runs as {len(queued)} jobs, one per workspace: see Jobs for their downloads."
+        )
+        return redirect(request.get_full_path())
     body = io.StringIO()
     write_fixture(iter_records(selection), body)
     response = HttpResponse(body.getvalue(), content_type="application/json")

@@ -46,7 +46,7 @@ def excerpt(text, length=90):
 
 @admin.action(description="Download the selection as a fixture (JSON)", permissions=["view"])
 def export_fixture(modeladmin, request, queryset):
-    return fixture_download(**{modeladmin.export_as: queryset})
+    return fixture_download(request, **{modeladmin.export_as: queryset})
 
 
 class SectionInline(ReadOnlyInline, admin.TabularInline):

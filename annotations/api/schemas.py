@@ -70,12 +70,19 @@ class ReportOut(Schema):
         return report.workspace.slug
 
 
-class ImportOut(Schema):
-    status: Literal["done"] = Field(description="Imports finish within the request for now.")
-    created: bool = Field(description="False when the same file had been imported into the workspace before.")
-    passages: int
-    notes: int
-    report: ReportOut
+class JobOut(Schema):
+    uuid: UUID
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    phase: str = Field(description='What the job is doing now, e.g. "writing passages".')
+    done: int
+    total: int
+    message: str = Field(description="The outcome for people: a summary, or what went wrong.")
+    report: ReportOut | None = Field(description="The report it imported (or had imported before).")
+    url: str = Field(description="This status, to poll until `status` is succeeded or failed.")
+    page: str = Field(description="The job's page in the app.")
+    created_at: datetime
+    finished_at: datetime | None
 
 
 class SectionOut(Schema):
@@ -132,6 +139,7 @@ class PassageConflict(Schema):
 
 
 class TagOut(Schema):
+    uuid: UUID
     name: str
     slug: str
     description: str
@@ -141,6 +149,16 @@ class TagOut(Schema):
 # A tag name as looked up in the codebook: no control characters (PostgreSQL refuses NUL in any
 # query, so such a name would otherwise answer 500 rather than "no such tag").
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class TagIn(Schema):
+    name: TagName
+    description: str = Field("", max_length=5000, description="What the code means and when to apply it.")
+    color: str = Field("", max_length=7, description="#RRGGBB; empty for the default grey.")
+
+
+class TagRenameIn(Schema):
+    name: TagName = Field(description="The new name; the tag keeps its links.")
 
 
 class TagMergeIn(Schema):

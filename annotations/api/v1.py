@@ -8,19 +8,21 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import File, Form, NinjaAPI, Query, Status, Swagger
 from ninja.errors import ValidationError as InputError
 from ninja.files import UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
-from .. import permissions, services
+from .. import jobs, permissions, services
 from ..forms import PassageFilterForm
 from ..importing import ReportImportError
 from ..models import (
     Comment,
     Highlight,
+    Job,
     Membership,
     Passage,
     Report,
@@ -204,15 +206,35 @@ def report_list(request, slug: str):
     return _reports(request).filter(workspace=workspace)
 
 
-@api.post("/workspaces/{slug}/reports/", response=ok(s.ImportOut, 201, more={200: s.ImportOut}), tags=["reports"])
-def report_upload(request, slug: str, file: File[UploadedFile], title: Form[str] = ""):
-    """Curators upload a report file (.txt, .md, .html, .pdf): 201 with the new report, or 200 with
-    the report the same file was imported as before."""
+@api.post("/workspaces/{slug}/reports/", response=ok(s.JobOut, 202), tags=["reports"])
+def report_upload(request, response: HttpResponse, slug: str, file: File[UploadedFile], title: Form[str] = ""):
+    """Curators upload a report file (.txt, .md, .html, .pdf); a background job imports it. Answers
+    202 with the job (its URL also in `Location`): poll it until it has succeeded, then its `report`
+    is the new report (or the one the same file was imported as before)."""
     workspace = _workspace(request, slug, permissions.can_curate)
-    result = services.report_import_upload(workspace=workspace, upload=file, title=title, user=request.user)
-    report = _reports(request).get(pk=result.report.pk)
-    body = {"status": "done", "created": result.created, "passages": result.passages, "notes": result.notes}
-    return Status(201 if result.created else 200, {**body, "report": report})
+    job = services.report_import_upload(workspace=workspace, upload=file, title=title, user=request.user)
+    body = _job_out(request, job)
+    response["Location"] = body["url"]
+    return Status(202, body)
+
+
+@api.get("/jobs/{uuid}/", response=ok(s.JobOut), tags=["reports"])
+def job_detail(request, uuid: UUID):
+    """A background job's progress and outcome, for the curators of its workspace."""
+    job = get_object_or_404(visible(request, Job).select_related("workspace"), uuid=uuid)
+    require(permissions.can_curate, request.user, job.workspace)
+    return _job_out(request, jobs.status(job))
+
+
+def _job_out(request, job):
+    return {
+        **{field: getattr(job, field) for field in ("uuid", "kind", "status", "phase", "done", "total", "message")},
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "report": _reports(request).filter(pk=job.report_id).first() if job.report_id else None,
+        "url": request.build_absolute_uri(reverse("api:job_detail", args=[job.uuid])),
+        "page": request.build_absolute_uri(job.get_absolute_url()),
+    }
 
 
 @api.get("/reports/{uuid}/", response=ok(s.ReportOut), tags=["reports"])
@@ -287,6 +309,21 @@ def tag_list(request, slug: str):
     """The workspace's codebook."""
     workspace = _workspace(request, slug)
     return Tag.objects.filter(workspace=workspace)
+
+
+@api.post("/workspaces/{slug}/tags/", response=ok(s.TagOut, 201), tags=["codebook"])
+def tag_create(request, slug: str, data: s.TagIn):
+    """Curators add a tag to the codebook; a name it has already, in any case, is refused (400)."""
+    workspace = _workspace(request, slug, permissions.can_curate)
+    return Status(201, services.tag_create(workspace=workspace, **data.dict()))
+
+
+@api.patch("/tags/{uuid}/", response=ok(s.TagOut), tags=["codebook"])
+def tag_rename(request, uuid: UUID, data: s.TagRenameIn):
+    """Curators rename a tag; every passage, highlight and report keeps it under the new name."""
+    tag = get_object_or_404(visible(request, Tag).select_related("workspace"), uuid=uuid)
+    require(permissions.can_curate, request.user, tag.workspace)
+    return services.tag_rename(tag=tag, name=data.name)
 
 
 @api.post("/workspaces/{slug}/tags/merge/", response=ok(s.TagMergeOut), tags=["codebook"])

@@ -10,6 +10,11 @@ TextQuoteSelector and/or TextPositionSelector); what it becomes depends on its b
 - a `linking` body whose `id` is an http(s) URL: a source link (the workspace's source for that
   URL, created if new; a `classifying` TextualBody may name the relation).
 
+An annotation with `motivation: replying` targets another annotation instead: a comment's (its IRI
+in this container, or `urn:uuid:<comment uuid>`). Its one text body becomes a reply in that
+comment's thread, which the container and the export show as `replying` to the thread's first
+comment.
+
 Each annotation's IRI is the container's plus its uuid; its owner (or a curator) may PUT a changed
 tag or comment text, and DELETE it.
 """
@@ -252,7 +257,8 @@ def _replace(request, record, document):
     (a tag link's changes with its tag)."""
     bodies = _bodies(document)
     if isinstance(record, Comment):
-        text = _one(bodies, "commenting", "A comment annotation needs one commenting TextualBody.")
+        purpose = "replying" if record.parent_id else "commenting"
+        text = _one(bodies, purpose, f"A {purpose} annotation needs one {purpose} TextualBody.")
         services.comment_edit(comment=record, body=text)
         return record.uuid
     if isinstance(record, (TaggedPassage, TaggedHighlight)):
@@ -322,19 +328,46 @@ def _one(bodies, purpose, message):
     return texts[0]
 
 
-def _target(report, document):
-    """(passage, selectors) the annotation targets; the passage must be one of the report's."""
+def _target_uuid(document):
+    """The uuid at the end of the annotation's one target (a string, or a SpecificResource's
+    source or id); None when there is none."""
     targets = _as_list(document.get("target"))
     if len(targets) != 1:
-        raise services.ServiceError("Target exactly one passage of the report.")
+        raise services.ServiceError("Target exactly one passage of the report, or one comment to reply to.")
     target = targets[0]
     source = target if isinstance(target, str) else target.get("source") or target.get("id") or ""
     found = UUID_AT_END.search(source) if isinstance(source, str) else None
-    if found is None:
+    return uuid_lib.UUID(found.group(1)) if found else None
+
+
+def _reply(request, report, document, bodies):
+    """A `replying` annotation: a reply in the thread of the comment it targets."""
+    record_uuid = _target_uuid(document)
+    parent = (
+        Comment.objects.filter(passage__report=report, uuid=record_uuid).select_related("passage").first()
+        if record_uuid
+        else None
+    )
+    if parent is None:
+        raise services.ServiceError(
+            "A reply answers a comment: its target must be the annotation of a comment of this report "
+            "(its IRI in this container, or urn:uuid:<comment uuid>)."
+        )
+    texts = [b["value"] for p, b in bodies if p in ("replying", "commenting") and isinstance(b.get("value"), str)]
+    if len(texts) != 1 or len(bodies) != 1:
+        raise services.ServiceError("A reply carries one text: a replying TextualBody, or bodyValue.")
+    return services.comment_create(passage=parent.passage, author=request.user, body=texts[0], parent=parent).uuid
+
+
+def _target(report, document):
+    """(passage, selectors) the annotation targets; the passage must be one of the report's."""
+    passage_uuid = _target_uuid(document)
+    if passage_uuid is None:
         raise services.ServiceError("The target must be a passage: urn:uuid:<passage uuid>.")
-    passage = Passage.objects.filter(report=report, uuid=uuid_lib.UUID(found.group(1))).first()
+    passage = Passage.objects.filter(report=report, uuid=passage_uuid).first()
     if passage is None:
         raise services.ServiceError("The target is not a passage of this report.")
+    target = _as_list(document["target"])[0]
     selectors = _as_list(target.get("selector")) if isinstance(target, dict) else []
     return passage, selectors
 
@@ -344,9 +377,13 @@ def _create(request, report):
     document, error = _read_json(request, f"{_container_iri(request, report)}{new_uuid}")
     if error:
         return error
+    bodies = _bodies(document)
     with transaction.atomic():
-        passage, selectors = _target(report, document)
-        created = _apply(request, passage, selectors, _bodies(document))
+        if document.get("motivation") == "replying" or any(purpose == "replying" for purpose, _ in bodies):
+            created = _reply(request, report, document, bodies)
+        else:
+            passage, selectors = _target(report, document)
+            created = _apply(request, passage, selectors, bodies)
     iri = _container_iri(request, report)
     return _annotation_response(request, report, created, status=201, Location=f"{iri}{created}")
 

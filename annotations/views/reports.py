@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import jobs, permissions, services
 from ..forms import PassageFilterForm, ReportMetadataForm, ReportUploadForm
-from ..importing import ReportImportError, refuse_oversized, refuse_unsupported
+from ..importing import ReportImportError
 from ..models import Job, Passage, Report, Tag, TaggedPassage
 from ..versioning import report_versions
 from .conditional import etag_for, not_modified, with_etag
@@ -77,19 +76,13 @@ def report_upload(request, slug):
     form = ReportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        try:  # what can be told at once is told at once
-            refuse_unsupported(upload.name)
-            refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
+        try:
+            job = services.report_import_upload(
+                workspace=workspace, upload=upload, title=form.cleaned_data["title"], user=request.user
+            )
         except ReportImportError as exc:
             form.add_error("file", f"{upload.name}: {exc}")
         else:
-            job = jobs.enqueue(
-                Job.Kind.IMPORT_REPORT,
-                workspace=workspace,
-                user=request.user,
-                payload=upload.read(),
-                params={"filename": upload.name, "title": form.cleaned_data["title"]},
-            )
             return redirect(job)
     return _report_list(request, workspace, upload_form=form, status=400)
 

@@ -2,20 +2,20 @@
 the comparison of two versions."""
 
 import uuid as uuid_lib
+from collections import defaultdict
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import permissions, services
 from ..comparing import compare_versions
 from ..forms import ReportUploadForm
-from ..importing import ReportImportError, refuse_oversized
-from ..importing.load import import_report_file
-from ..models import Orphan, Passage, Report
+from ..importing import ReportImportError
+from ..models import Orphan, Passage, Report, SourceLink
 from ..versioning import OrphanError, orphan_dismiss, orphan_place, report_versions
 from .scoping import get_report_for_user, require, roles_context
 
@@ -25,7 +25,8 @@ ORPHAN_PAGE = 100
 @login_required
 @require_POST
 def report_new_version(request, uuid):
-    """Curators upload a revised edition: it becomes the newest version, annotations follow."""
+    """Curators upload a revised edition: a background job imports it as the newest version and
+    carries the annotations over (one transaction), while the job's page shows its progress."""
     report = get_report_for_user(request, uuid)
     require(permissions.can_curate, request.user, report.workspace)
     form = ReportUploadForm(request.POST, request.FILES)
@@ -34,27 +35,17 @@ def report_new_version(request, uuid):
         return redirect(report)
     upload = form.cleaned_data["file"]
     try:
-        refuse_oversized(upload.size, settings.REPORT_MAX_UPLOAD_BYTES)
-        result = import_report_file(
-            upload.read(),
-            filename=upload.name,
+        job = services.report_import_upload(
             workspace=report.workspace,
-            title=form.cleaned_data["title"] or report.title,
-            imported_by=request.user,
+            upload=upload,
+            title=form.cleaned_data["title"],
+            user=request.user,
             new_version_of=report,
         )
     except ReportImportError as exc:
         messages.error(request, f"{upload.name}: {exc}")
         return redirect(report)
-    carried, new = result.carried, result.report
-    messages.success(
-        request,
-        f"Version {new.version_number} imported. Carried over {carried.tag_links} tag links, "
-        f"{carried.highlights} highlights, {carried.comments} comments and {carried.source_links} source links; "
-        f"{carried.orphans} annotation{'s' if carried.orphans != 1 else ''} need{'' if carried.orphans != 1 else 's'} "
-        "review.",
-    )
-    return redirect(new)
+    return redirect(job)
 
 
 def _orphans_of(report):
@@ -65,14 +56,25 @@ def _orphans_of(report):
     )
 
 
-def _with_candidates(orphans):
-    """Each orphan's candidate passages, looked up in one query for the whole page."""
+def _for_review(orphans):
+    """Each orphan's candidate passages, and the source links that wait with it (a highlight's, or
+    a passage's own), each looked up in one query for the whole page."""
     wanted = {c["passage"] for o in orphans for c in o.candidates}
     found = {str(p.uuid): p for p in Passage.objects.filter(uuid__in=wanted).only("uuid", "order", "text", "label")}
+    highlights = {o.highlight_id for o in orphans if o.highlight_id}
+    passages = {o.passage_id for o in orphans if not o.highlight_id}
+    links = defaultdict(list)
+    for link in (
+        SourceLink.objects.filter(Q(highlight_id__in=highlights) | Q(passage_id__in=passages, highlight__isnull=True))
+        .select_related("source")
+        .order_by("pk")
+    ):
+        links[("h", link.highlight_id) if link.highlight_id else ("p", link.passage_id)].append(link)
     for orphan in orphans:
         orphan.candidate_passages = [
             (found[c["passage"]], c["score"]) for c in orphan.candidates if c["passage"] in found
         ]
+        orphan.waiting_links = links[("h", orphan.highlight_id) if orphan.highlight_id else ("p", orphan.passage_id)]
     return orphans
 
 
@@ -89,7 +91,7 @@ def report_orphans(request, uuid):
         "annotations/orphan_list.html",
         {
             "report": report,
-            "orphans": _with_candidates(list(orphans[:ORPHAN_PAGE])),
+            "orphans": _for_review(list(orphans[:ORPHAN_PAGE])),
             "total": total,
             "versions": report_versions(report),
             **roles_context(request.user, report.workspace),
@@ -112,7 +114,7 @@ def _after_orphan(request, orphan, error=None):
     if request.htmx:
         context = {"orphan": orphan, "error": error, "report": orphan.report}
         if error:
-            _with_candidates([orphan])
+            _for_review([orphan])
         return render(request, "annotations/partials/_orphan.html", context, status=400 if error else 200)
     if error:
         messages.error(request, error)
