@@ -2,6 +2,7 @@
 
 import pytest
 
+from annotations import services
 from annotations.models import Passage, TaggedPassage
 
 pytestmark = pytest.mark.browser
@@ -29,3 +30,60 @@ def test_curator_tags_selected_passages_from_the_changelist(live_server, page, s
     tagged = TaggedPassage.objects.filter(tag__name="Energy security")
     assert sorted(tagged.values_list("content_object__order", flat=True)) == [1, 2]
     assert set(tagged.values_list("added_by", flat=True)) == {staff_curator.pk}
+
+
+def log_in_to_admin(page, user, path):
+    page.goto(f"/admin/login/?next={path}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{path}")
+
+
+@pytest.fixture
+def tagged_report(report, staff_curator):
+    first, second, _third = report.passages.order_by("order")
+    Passage.objects.filter(pk=first.pk).update(
+        text="China has traditionally been reluctant to engage in the Central Asian (CA) region's security "
+        "affairs, preferring to leave them to Russia, the region's traditional security guarantor."
+    )
+    services.passage_add_tag(passage=first, name="Russia–China rivalry", user=staff_curator)
+    services.passage_add_tag(passage=first, name="SCO", user=staff_curator)
+    services.passage_add_tag(passage=second, name="Xinjiang", user=staff_curator)
+    return report
+
+
+def test_passage_changelist_reads_at_1400px(page, staff_curator, tagged_report):
+    """Issue 16, item 11: the passage column was ~15 characters wide and wrapped to 6–8 lines,
+    columns at the right were cut off, and rows showed tag counts."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in_to_admin(page, staff_curator, "/admin/annotations/passage/")
+    passage_cell = page.locator("#result_list tbody .field-excerpt").first
+    lines = passage_cell.evaluate(
+        "el => { const s = getComputedStyle(el);"
+        " const padding = parseFloat(s.paddingTop) + parseFloat(s.paddingBottom);"
+        " return (el.clientHeight - padding) / parseFloat(s.lineHeight); }"
+    )
+    assert passage_cell.bounding_box()["width"] >= 380
+    assert lines <= 4
+    results = page.locator(".results")
+    assert results.evaluate("el => el.scrollWidth <= el.clientWidth")
+    right_edge = page.evaluate("document.documentElement.clientWidth")
+    for header in page.locator("#result_list thead th").all():
+        box = header.bounding_box()
+        assert box["x"] + box["width"] <= right_edge
+    first_row = page.locator("#result_list tbody tr").first
+    assert first_row.locator("td.field-tag_names .tag-name").all_inner_texts() == ["Russia–China rivalry", "SCO"]
+
+
+def test_no_changelist_cuts_off_columns_at_1400px(page, staff_curator, annotated_report):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in_to_admin(page, staff_curator, "/admin/annotations/passage/")
+    cut_off = {}
+    models = ("passage", "report", "section", "highlight", "comment", "source", "sourcelink", "tag", "taggedpassage")
+    for model in models:
+        page.goto(f"/admin/annotations/{model}/")
+        widths = page.locator(".results").evaluate("el => [el.scrollWidth, el.clientWidth]")
+        if widths[0] > widths[1]:
+            cut_off[model] = widths
+    assert cut_off == {}
