@@ -6,6 +6,9 @@ import pytest
 from django.urls import reverse
 
 from annotations import services
+from annotations.models import Passage
+
+from .conftest import make_report
 
 
 def changelist(model_name):
@@ -45,3 +48,121 @@ def test_passage_rows_escape_hostile_tag_names(curator_client, passages):
     html = curator_client.get(changelist("passage")).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert '<span class="tag-name">&lt;script&gt;alert(1)&lt;/script&gt;</span>' in html
+
+
+# --- Item 12: filters and status in the list ---------------------------------------------------
+
+
+@pytest.fixture
+def coded(passages):
+    """Passage 1: SCO and Ürümqi; passage 2: SCO; passage 3: no tag."""
+    sco = services.passage_add_tag(passage=passages[0], name="SCO")
+    urumqi = services.passage_add_tag(passage=passages[0], name="Ürümqi")
+    services.passage_add_tag(passage=passages[1], name="SCO")
+    return {"sco": sco, "urumqi": urumqi}
+
+
+def tag_filter(response):
+    return next(spec for spec in response.context["cl"].filter_specs if spec.title == "tag")
+
+
+def test_untagged_filter_lists_passages_without_tags(curator_client, passages, coded):
+    assert listed(curator_client, "passage", "?tag=none") == [passages[2]]
+
+
+def test_tag_filter_requires_every_chosen_tag(curator_client, passages, coded):
+    query = f"?tag={coded['urumqi'].uuid}&tag={coded['sco'].uuid}"
+    assert listed(curator_client, "passage", query) == [passages[0]]
+
+
+def test_tag_filter_offers_to_require_another_tag(curator_client, passages, coded):
+    response = curator_client.get(changelist("passage") + f"?tag={coded['sco'].uuid}")
+    links = {
+        choice["display"]: choice["query_string"] for choice in tag_filter(response).choices(response.context["cl"])
+    }
+    assert links["Ürümqi"] == f"?tag={coded['sco'].uuid}&tag={coded['urumqi'].uuid}"
+    assert links["SCO"] == "?"
+
+
+def test_tag_filter_search_ignores_case_and_accents(curator_client, passages, coded):
+    response = curator_client.get(changelist("passage") + "?tag_q=URUM")
+    assert response.status_code == 200
+    assert [tag.name for tag in tag_filter(response).offered] == ["Ürümqi"]
+
+
+def test_tag_filter_search_keeps_the_other_filters(curator_client, passages, coded):
+    response = curator_client.get(changelist("passage") + "?status__exact=open&tag_q=sc")
+    html = response.content.decode()
+    assert '<input type="hidden" name="status__exact" value="open">' in html
+    assert 'name="tag_q" value="sc"' in html
+
+
+def test_tag_filter_lists_a_long_codebook_in_part(curator_client, passages):
+    for i in range(40):
+        services.passage_add_tag(passage=passages[0], name=f"code {i:02}")
+    response = curator_client.get(changelist("passage"))
+    assert len(tag_filter(response).offered) == 25
+    assert "15 more tags: type to find them." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("?tag=not-a-uuid", "A chosen tag is not in the codebook of these rows."),
+        ("?tag=%00", "A chosen tag is not in the codebook of these rows."),
+        ("?" + "&".join(f"tag={uuid}" for uuid in [f"00000000-0000-0000-0000-{i:012}" for i in range(11)]),
+         "Require at most 10 tags at once."),
+    ],
+    ids=["malformed", "nul", "eleven"],
+)  # fmt: skip
+def test_bad_tag_choices_list_nothing_and_say_why(curator_client, passages, coded, query, error):
+    response = curator_client.get(changelist("passage") + query)
+    assert list(response.context["cl"].result_list) == []
+    assert error in response.content.decode()
+
+
+def test_another_workspaces_tag_filters_nothing_in(curator_client, passages, coded, other_workspace):
+    theirs = services.passage_add_tag(passage=make_report(other_workspace).passages.first(), name="SCO")
+    assert listed(curator_client, "passage", f"?tag={theirs.uuid}") == []
+
+
+def test_a_huge_tag_search_is_cut_short(curator_client, passages, coded):
+    response = curator_client.get(changelist("passage") + "?tag_q=" + "x" * 20_000)
+    assert response.status_code == 200
+    assert len(tag_filter(response).search) == 100
+
+
+def test_hostile_tag_names_are_text_in_the_filter(curator_client, passages):
+    services.passage_add_tag(passage=passages[0], name='"><script>alert(1)</script>')
+    html = curator_client.get(changelist("passage")).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def status_formset(passages, statuses):
+    data = {"form-TOTAL_FORMS": len(passages), "form-INITIAL_FORMS": len(passages), "_save": "Save"}
+    for i, (passage, status) in enumerate(zip(passages, statuses, strict=True)):
+        data[f"form-{i}-id"] = passage.pk
+        data[f"form-{i}-status"] = status
+    return data
+
+
+def test_status_is_edited_in_the_list(curator_client, passages):
+    statuses = ["approved", "open", "flagged"]
+    response = curator_client.post(changelist("passage") + "?o=3", status_formset(passages, statuses))
+    assert response.status_code == 302
+    assert list(Passage.objects.order_by("order").values_list("status", flat=True)) == statuses
+
+
+def test_status_edited_in_the_list_is_recorded(curator_client, passages):
+    curator_client.post(changelist("passage") + "?o=3", status_formset(passages, ["approved", "open", "open"]))
+    first = Passage.objects.get(pk=passages[0].pk)
+    assert first.version == passages[0].version + 1
+    assert first.history.latest().status == "approved"
+
+
+def test_status_in_the_list_refuses_an_unknown_status(curator_client, passages):
+    response = curator_client.post(changelist("passage") + "?o=3", status_formset(passages, ["done", "open", "open"]))
+    assert response.status_code == 200
+    assert "Select a valid choice. done is not one of the available choices." in response.content.decode()
+    assert Passage.objects.get(pk=passages[0].pk).status == "open"

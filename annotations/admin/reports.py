@@ -1,5 +1,6 @@
 """Reports, their sections and passages, highlights and comments."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Prefetch
 from django.db.models.functions import Lower
@@ -238,12 +239,25 @@ def status_action(status, description):
     return admin.action(description=description, permissions=["change"])(action)
 
 
+class PassageStatusForm(forms.ModelForm):
+    """A row's status select in the passage list, named for screen readers by its passage."""
+
+    class Meta:
+        model = Passage
+        fields = ("status",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].widget.attrs["aria-label"] = f"Status of passage {self.instance.order}"
+
+
 @admin.register(Passage)
 class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     # Nine columns that fit 1,400 px beside the filters: the kind joins the passage's text, the
     # counts of comments, threads and sources share one column, tags are named (issue 16, item 11).
     list_display = ("excerpt", "report_title", "order", "status", "tag_names", "discussion", "read")
     list_display_links = ("excerpt",)
+    list_editable = ("status",)
     list_select_related = ("report",)
     list_filter = (
         filters.REPORT_WORKSPACE,
@@ -281,7 +295,17 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
         tags = TaggedPassage.objects.select_related("tag").order_by(Lower("tag__name"))
         return super().get_queryset(request).with_annotation_counts().prefetch_related(Prefetch("tag_links", tags))
 
+    def get_changelist_form(self, request, **kwargs):
+        return PassageStatusForm
+
     def save_model(self, request, obj, form, change):
+        if isinstance(form, PassageStatusForm):
+            # A status set in the list goes the way the reading view and the bulk actions go.
+            try:
+                services.passage_set_status(passage=obj, status=obj.status)
+            except services.ServiceError as error:
+                self.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
+            return
         super().save_model(request, obj, form, change)
         if change and "text" in form.changed_data:
             # Highlights follow the edit (the same re-anchoring as a new version's carry-over).

@@ -87,3 +87,46 @@ def test_no_changelist_cuts_off_columns_at_1400px(page, staff_curator, annotated
         if widths[0] > widths[1]:
             cut_off[model] = widths
     assert cut_off == {}
+
+
+def listed_orders(page):
+    return [int(text) for text in page.locator("#result_list tbody td.field-order").all_inner_texts()]
+
+
+def test_curator_finds_combines_and_excludes_tags_in_the_filter(page, staff_curator, report):
+    """Issue 16, item 12: an "untagged" filter, several tags at once, a searchable tag list."""
+    first, second, _third = report.passages.order_by("order")
+    services.passage_add_tag(passage=first, name="Ürümqi", user=staff_curator)
+    services.passage_add_tag(passage=first, name="SCO", user=staff_curator)
+    services.passage_add_tag(passage=second, name="SCO", user=staff_curator)
+    log_in_to_admin(page, staff_curator, "/admin/annotations/passage/")
+
+    page.get_by_label("Find a tag").fill("urum")
+    page.get_by_label("Find a tag").press("Enter")
+    page.wait_for_url("**tag_q=urum**")
+    tag_box = page.locator("details[data-filter-title=tag]")
+    assert tag_box.locator("li").all_inner_texts() == ["All", "Untagged", "Ürümqi"]
+
+    page.get_by_role("link", name="Ürümqi").click()
+    page.wait_for_url("**tag=**")
+    assert listed_orders(page) == [1]
+    page.get_by_label("Find a tag").fill("")
+    page.get_by_label("Find a tag").press("Enter")
+    page.get_by_role("link", name="Also require “SCO”").click()
+    page.wait_for_selector("text=Rows carrying every ticked tag")
+    assert listed_orders(page) == [1]
+    assert tag_box.locator("li.selected").all_inner_texts() == ["✓ Ürümqi", "✓ SCO"]
+
+    page.get_by_role("link", name="Untagged").click()
+    page.wait_for_url("**tag=none**")
+    assert listed_orders(page) == [3]
+
+
+def test_curator_sets_a_status_in_the_passage_list(page, staff_curator, report):
+    """Issue 16, item 12: status is editable in the list."""
+    log_in_to_admin(page, staff_curator, "/admin/annotations/passage/")
+    page.get_by_label("Status of passage 3").select_option("flagged")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=was changed successfully")
+    assert page.get_by_label("Status of passage 3").input_value() == "flagged"
+    assert report.passages.get(order=3).status == "flagged"
