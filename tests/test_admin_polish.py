@@ -166,3 +166,54 @@ def test_status_in_the_list_refuses_an_unknown_status(curator_client, passages):
     assert response.status_code == 200
     assert "Select a valid choice. done is not one of the available choices." in response.content.decode()
     assert Passage.objects.get(pk=passages[0].pk).status == "open"
+
+
+# --- Item 14: autocomplete choices name their report ---------------------------------------------
+
+
+def autocomplete(client, model_name, field_name, term=""):
+    query = {"app_label": "annotations", "model_name": model_name, "field_name": field_name, "term": term}
+    response = client.get(reverse("admin:autocomplete"), query)
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+def test_passage_choices_in_autocomplete_name_their_report(curator_client, passages):
+    texts = autocomplete(curator_client, "comment", "passage", "number 2")
+    assert texts == ["A report · ¶ 2 · Passage number 2 about the SCO and Xinjiang."]
+
+
+def test_passage_choices_of_two_reports_can_be_told_apart(curator_client, workspace, passages):
+    make_report(workspace, passages=1, title="Another report")
+    texts = autocomplete(curator_client, "sourcelink", "passage", "number 1")
+    assert sorted(texts) == [
+        "A report · ¶ 1 · Passage number 1 about the SCO and Xinjiang.",
+        "Another report · ¶ 1 · Passage number 1 about the SCO and Xinjiang.",
+    ]
+
+
+def test_passage_autocomplete_of_tag_links_names_the_report(curator_client, passages):
+    assert autocomplete(curator_client, "taggedpassage", "content_object", "number 3") == [
+        "A report · ¶ 3 · Passage number 3 about the SCO and Xinjiang."
+    ]
+
+
+def test_the_chosen_passage_of_a_comment_names_its_report(curator_client, curator, passages):
+    comment = services.comment_create(passage=passages[1], author=curator, body="Hm.")
+    url = reverse("admin:annotations_comment_change", args=[comment.pk])
+    html = curator_client.get(url).content.decode()
+    assert f'<option value="{passages[1].pk}" selected>A report · ¶ 2 · Passage number 2 about' in html
+
+
+def test_autocomplete_offers_no_passage_of_another_workspace(client, staff_outsider, passages):
+    client.force_login(staff_outsider)
+    assert autocomplete(client, "comment", "passage", "number") == []
+
+
+def test_passage_autocomplete_queries_do_not_grow_with_results(
+    curator_client, workspace, django_assert_max_num_queries
+):
+    make_report(workspace, passages=40)
+    with django_assert_max_num_queries(10):
+        texts = autocomplete(curator_client, "comment", "passage", "number")
+    assert len(texts) == 20

@@ -27,6 +27,7 @@ from ..models import (
 from ..versioning import passage_text_changed
 from . import filters
 from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
+from .autocomplete import passage_choice_label
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline, count_column
 
 
@@ -293,7 +294,16 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         tags = TaggedPassage.objects.select_related("tag").order_by(Lower("tag__name"))
-        return super().get_queryset(request).with_annotation_counts().prefetch_related(Prefetch("tag_links", tags))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("report")
+            .with_annotation_counts()
+            .prefetch_related(Prefetch("tag_links", tags))
+        )
+
+    def choice_label(self, obj):
+        return passage_choice_label(obj)
 
     def get_changelist_form(self, request, **kwargs):
         return PassageStatusForm

@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.db import models
 
 from .. import permissions
-from ..models import workspace_id_of
+from ..models import Passage, workspace_id_of
+from .autocomplete import PassageChoiceField
 
 
 def curated_ids(request):
@@ -52,6 +53,9 @@ class ScopedChoicesMixin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if hasattr(db_field.related_model, "workspace_path") and "queryset" not in kwargs:
             kwargs["queryset"] = scoped(db_field.related_model._default_manager.all(), request)
+        if db_field.related_model is Passage:
+            kwargs["queryset"] = kwargs["queryset"].select_related("report")
+            kwargs.setdefault("form_class", PassageChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

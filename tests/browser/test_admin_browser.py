@@ -130,3 +130,12 @@ def test_curator_sets_a_status_in_the_passage_list(page, staff_curator, report):
     page.wait_for_selector("text=was changed successfully")
     assert page.get_by_label("Status of passage 3").input_value() == "flagged"
     assert report.passages.get(order=3).status == "flagged"
+
+
+def test_passage_choices_name_their_report_while_typing(page, staff_curator, report):
+    """Issue 16, item 14: passage choices in autocomplete did not name their report."""
+    log_in_to_admin(page, staff_curator, "/admin/annotations/comment/add/")
+    page.locator("#id_passage + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").fill("number 2")
+    option = page.locator(".select2-results__option", has_text="Passage number 2")
+    assert option.inner_text() == "A report · ¶ 2 · Passage number 2 about the SCO and Xinjiang."
