@@ -2,11 +2,14 @@
 several tags and a searchable tag list, status edited in the list, a finder of similar tag names
 with a preview of the merge, and autocomplete choices that name their report."""
 
+import re
+
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import Passage
+from annotations.models import Passage, Tag, TaggedPassage
 
 from .conftest import make_report
 
@@ -217,3 +220,95 @@ def test_passage_autocomplete_queries_do_not_grow_with_results(
     with django_assert_max_num_queries(10):
         texts = autocomplete(curator_client, "comment", "passage", "number")
     assert len(texts) == 20
+
+
+# --- Item 13: merging tags ---------------------------------------------------------------------
+
+
+def similar_url():
+    return reverse("admin:annotations_tag_similar")
+
+
+@pytest.fixture
+def lookalikes(workspace, other_workspace, passages):
+    """Our codebook: Pipelines/pipeline, Ürümqi/urumqi, Xinjiang/Xinjang, SCO, SCB, Energy;
+    another team's "pipeline" and "Xinjiang"."""
+    names = ["Pipelines", "pipeline", "Ürümqi", "urumqi", "Xinjiang", "Xinjang", "SCO", "SCB", "Energy"]
+    for i, name in enumerate(names):
+        services.passage_add_tag(passage=passages[i % 3], name=name)
+    theirs = make_report(other_workspace, passages=1).passages.get()
+    services.passage_add_tag(passage=theirs, name="pipeline")
+    services.passage_add_tag(passage=theirs, name="Xinjiang")
+
+
+def test_similar_names_are_found_in_each_codebook(curator_client, lookalikes):
+    response = curator_client.get(similar_url())
+    groups = [[tag.name for tag in group.tags] for group in response.context["groups"]]
+    assert response.status_code == 200
+    assert groups == [["pipeline", "Pipelines"], ["Ürümqi", "urumqi"], ["Xinjang", "Xinjiang"]]
+
+
+def test_similar_names_say_why(curator_client, lookalikes):
+    html = curator_client.get(similar_url()).content.decode()
+    assert "singular and plural" in html
+    assert "same words apart from case, accents or punctuation" in html
+    assert "a letter or two apart" in html
+
+
+def test_similar_names_lead_to_the_merge_of_their_group(curator_client, lookalikes, workspace):
+    html = curator_client.get(similar_url()).content.decode()
+    pks = sorted(
+        Tag.objects.filter(workspace=workspace, name__in=["pipeline", "Pipelines"]).values_list("pk", flat=True)
+    )
+    form = html[html.index('<form method="post" action="/admin/annotations/tag/"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="action" value="merge_tags">' in form
+    assert sorted(int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', form)) == pks
+
+
+def test_a_curator_of_another_workspace_finds_only_their_own(client, staff_outsider, lookalikes):
+    client.force_login(staff_outsider)
+    response = client.get(similar_url())
+    assert response.status_code == 200
+    assert response.context["groups"] == []
+
+
+def test_staff_who_curate_nothing_cannot_open_the_finder(client, django_user_model, lookalikes):
+    client.force_login(django_user_model.objects.create_user("stan", is_staff=True))
+    assert client.get(similar_url()).status_code == 403
+
+
+def test_merge_page_previews_the_result(curator_client, workspace, passages):
+    energy = services.passage_add_tag(passage=passages[0], name="Energy")
+    services.passage_add_tag(passage=passages[1], name="Energy")
+    energies = services.passage_add_tag(passage=passages[1], name="energies")
+    services.highlight_create(passage=passages[2], start=0, end=7, tags=["energies"])
+    data = {"action": "merge_tags", "index": 0, ACTION_CHECKBOX_NAME: [energy.pk, energies.pk]}
+    html = curator_client.post(changelist("tag"), data).content.decode()
+    assert "After the merge, the tag you keep is on 2 passages, 1 highlight and 0 reports" in html
+    assert "1 passage carries two of these tags and keeps one link." in html
+
+
+def test_merge_page_refuses_tags_of_two_codebooks_before_anything_is_chosen(admin_client, workspace, other_workspace):
+    ours = Tag.objects.create(workspace=workspace, name="SCO", slug="sco")
+    theirs = Tag.objects.create(workspace=other_workspace, name="SCO", slug="sco-2")
+    data = {"action": "merge_tags", "index": 0, ACTION_CHECKBOX_NAME: [ours.pk, theirs.pk]}
+    html = admin_client.post(changelist("tag"), data).content.decode()
+    assert "These tags belong to 2 workspaces: only tags of one codebook can be merged." in html
+
+
+def test_tag_usage_counts_only_the_tags_own_workspace(curator_client, workspace, other_workspace, passages):
+    tag = services.passage_add_tag(passage=passages[0], name="SCO")
+    stray = make_report(other_workspace, passages=1).passages.get()
+    # A link into another workspace (from before the rule, or a bad import): never counted.
+    TaggedPassage.objects.bulk_create([TaggedPassage(content_object=stray, tag=tag)])
+    listed_tag = listed(curator_client, "tag")[0]
+    assert listed_tag.passage_count == 1
+
+
+def test_hostile_tag_names_are_text_in_the_finder(curator_client, passages):
+    services.passage_add_tag(passage=passages[0], name="<script>alert(1)</script>")
+    services.passage_add_tag(passage=passages[1], name="<script>alert(1)</script>s")
+    html = curator_client.get(similar_url()).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;s" in html

@@ -247,6 +247,9 @@ ADMIN_MODEL_ROWS = [
     *admin_model_rows("axes.accessfailurelog",     "failurelog", access="django"),
     #    target                                    method args    anon viewer annot curator outsider staff staff_out
     row("admin:auth_user_password_change",         GET,  "user",  AL,  AL,    AL,   D,      AL,      D,    D),
+    # The finder of similar tag names: a curator sees their own codebooks' groups only.
+    row("admin:annotations_tag_similar",           GET,  "",      AL,  AL,    AL,   O,      AL,      D,    O),
+    row("admin:annotations_tag_similar",           POST, "",      AL,  AL,    AL,   N,      AL,      N,    N),
 ]
 # fmt: on
 

@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 
 
 def passage_choice_label(passage):
-    """"Report title · ¶ 12 · 1.a The passage's text…" (the report's title cut at 40 characters)."""
+    """ "Report title · ¶ 12 · 1.a The passage's text…" (the report's title cut at 40 characters)."""
     return f"{Truncator(passage.report.title).chars(40)} · ¶ {passage.order} · {Truncator(str(passage)).chars(80)}"
 
 

@@ -139,3 +139,28 @@ def test_passage_choices_name_their_report_while_typing(page, staff_curator, rep
     page.locator(".select2-search__field").fill("number 2")
     option = page.locator(".select2-results__option", has_text="Passage number 2")
     assert option.inner_text() == "A report · ¶ 2 · Passage number 2 about the SCO and Xinjiang."
+
+
+def test_curator_finds_similar_tags_previews_and_merges_them(page, staff_curator, report):
+    """Issue 16, item 13: a finder for similar names and a preview of the merge."""
+    first, second, third = report.passages.order_by("order")
+    services.passage_add_tag(passage=first, name="Pipelines", user=staff_curator)
+    services.passage_add_tag(passage=second, name="pipeline", user=staff_curator)
+    services.passage_add_tag(passage=second, name="Pipelines", user=staff_curator)
+    services.passage_add_tag(passage=third, name="SCO", user=staff_curator)
+    log_in_to_admin(page, staff_curator, "/admin/annotations/tag/")
+
+    page.get_by_role("link", name="Find similar names").click()
+    group = page.locator(".similar-group")
+    assert group.count() == 1
+    assert group.locator("caption").text_content() == "Alike: singular and plural"
+    assert group.locator("tbody th").all_inner_texts() == ["pipeline", "Pipelines"]
+
+    group.get_by_role("button", name="Review the merge of 2 tags…").click()
+    preview = page.locator(".merge-preview")
+    assert "the tag you keep is on 2 passages, 0 highlights and 0 reports" in preview.inner_text()
+    assert "1 passage carries two of these tags and keeps one link." in preview.inner_text()
+    page.get_by_label("Pipelines").check()
+    page.get_by_role("button", name="Merge tags").click()
+    page.wait_for_selector("text=Merged 1 tag(s) into “Pipelines”.")
+    assert sorted(report.passages.filter(tags__name="Pipelines").values_list("order", flat=True)) == [1, 2]
