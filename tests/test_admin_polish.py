@@ -46,6 +46,13 @@ def test_passage_rows_name_their_tags(curator_client, passages):
     assert f'<td class="field-tag_names">{chips}</td>' in html
 
 
+def test_highlight_rows_name_their_tags(curator_client, passages):
+    services.highlight_create(passage=passages[0], start=0, end=7, tags=["SCO", "energy"])
+    html = curator_client.get(changelist("highlight")).content.decode()
+    chips = '<span class="tag-name">energy</span> <span class="tag-name">SCO</span>'
+    assert f'<td class="field-tag_names">{chips}</td>' in html
+
+
 def test_passage_rows_escape_hostile_tag_names(curator_client, passages):
     services.passage_add_tag(passage=passages[0], name="<script>alert(1)</script>")
     html = curator_client.get(changelist("passage")).content.decode()

@@ -48,6 +48,16 @@ def excerpt(text, length=90):
     return Truncator(text).chars(length)
 
 
+def tag_chips(obj):
+    """The names of the tags on a passage or highlight (its `tag_links` prefetched with their tags)."""
+    links = obj.tag_links.all()
+    return format_html_join(" ", '<span class="tag-name">{}</span>', ((link.tag.name,) for link in links))
+
+
+def tag_links_in_name_order(link_model):
+    return Prefetch("tag_links", link_model.objects.select_related("tag").order_by(Lower("tag__name")))
+
+
 @admin.action(description="Download the selection as a fixture (JSON)", permissions=["view"])
 def export_fixture(modeladmin, request, queryset):
     return fixture_download(**{modeladmin.export_as: queryset})
@@ -293,13 +303,12 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        tags = TaggedPassage.objects.select_related("tag").order_by(Lower("tag__name"))
         return (
             super()
             .get_queryset(request)
             .select_related("report")
             .with_annotation_counts()
-            .prefetch_related(Prefetch("tag_links", tags))
+            .prefetch_related(tag_links_in_name_order(TaggedPassage))
         )
 
     def choice_label(self, obj):
@@ -340,9 +349,7 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     @admin.display(description="tags")
     def tag_names(self, obj):
-        return format_html_join(
-            " ", '<span class="tag-name">{}</span>', ((link.tag.name,) for link in obj.tag_links.all())
-        )
+        return tag_chips(obj)
 
     @admin.display(description="discussion", ordering="comment_count")
     def discussion(self, obj):
@@ -414,7 +421,7 @@ class TaggedHighlightInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Highlight)
 class HighlightAdmin(ScopedAdmin):
-    list_display = ("quote", "passage", "start", "end", "tag_count", "created_by", "created_at")
+    list_display = ("quote", "passage", "start", "end", "tag_names", "created_by", "created_at")
     list_select_related = ("passage", "created_by")
     list_filter = (
         filters.PASSAGE_WORKSPACE,
@@ -429,8 +436,7 @@ class HighlightAdmin(ScopedAdmin):
     inlines = (TaggedHighlightInline,)
 
     def get_queryset(self, request):
-        tags = TaggedHighlight.objects.filter(content_object=OuterRef("pk"))
-        return super().get_queryset(request).annotate(tag_count=count_of(tags))
+        return super().get_queryset(request).prefetch_related(tag_links_in_name_order(TaggedHighlight))
 
     def has_add_permission(self, request):
         return False
@@ -439,7 +445,9 @@ class HighlightAdmin(ScopedAdmin):
     def quote(self, obj):
         return excerpt(obj.exact, 80)
 
-    tag_count = count_column("tag_count", "tags")
+    @admin.display(description="tags")
+    def tag_names(self, obj):
+        return tag_chips(obj)
 
 
 @admin.register(Comment)
