@@ -324,7 +324,9 @@ class TagQuerySet(WorkspaceScopedQuerySet):
         """How many passages, highlights and reports carry each tag, and the sum, in the same query."""
 
         def used_on(link_model):
-            return count_of(link_model.objects.filter(tag=OuterRef("pk")))
+            # Within the tag's own workspace only: a stray link elsewhere is never its usage.
+            in_own_workspace = {link_model.workspace_path: OuterRef("workspace")}
+            return count_of(link_model.objects.filter(tag=OuterRef("pk"), **in_own_workspace))
 
         return self.annotate(
             passage_count=used_on(TaggedPassage),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("w/<slug:slug>/upload/", reports.report_upload, name="report-upload"),
     path("w/<slug:slug>/codebook/", tags.tag_list, name="tag-list"),
     path("w/<slug:slug>/codebook/import/", tags.codebook_import, name="codebook-import"),
+    path("w/<slug:slug>/codebook/excerpts/", tags.tag_excerpts, name="tag-excerpts"),
     path("w/<slug:slug>/codebook/<uuid:uuid>/", tags.tag_detail, name="tag-detail"),
     path("w/<slug:slug>/members/", members.member_list, name="member-list"),
     path("w/<slug:slug>/members/set/", members.member_set, name="member-set"),

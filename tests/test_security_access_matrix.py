@@ -82,6 +82,8 @@ APP_ROWS = [
     row("annotations:report-upload",         POST, "workspace", L,   D,     D,    M,      H,       H,    H),
     row("annotations:tag-list",              GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
     row("annotations:tag-detail",            GET,  "tag",       L,   O,     O,    O,      H,       H,    H),
+    row("annotations:tag-excerpts",          GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
+    row("annotations:tag-excerpts",          POST, "workspace", L,   N,     N,    N,      N,       N,    N),
     row("annotations:codebook-import",       GET,  "workspace", L,   N,     N,    N,      N,       N,    N),
     row("annotations:codebook-import",       POST, "workspace", L,   D,     D,    M,      H,       H,    H),
     row("annotations:member-list",           GET,  "workspace", L,   O,     O,    O,      H,       H,    H),
@@ -270,6 +272,9 @@ ADMIN_MODEL_ROWS = [
     *admin_model_rows("axes.accessfailurelog",     "failurelog", access="django"),
     #    target                                    method args    anon viewer annot curator outsider staff staff_out
     row("admin:auth_user_password_change",         GET,  "user",  AL,  AL,    AL,   D,      AL,      D,    D),
+    # The finder of similar tag names: a curator sees their own codebooks' groups only.
+    row("admin:annotations_tag_similar",           GET,  "",      AL,  AL,    AL,   O,      AL,      D,    O),
+    row("admin:annotations_tag_similar",           POST, "",      AL,  AL,    AL,   N,      AL,      N,    N),
 ]
 # fmt: on
 
@@ -392,6 +397,8 @@ def url_args(r, records):
 def url_of(r, records):
     if r.args == "search":
         return reverse(r.target) + "?q=Samphire"
+    if r.target == "annotations:tag-excerpts":
+        return reverse(r.target, args=url_args(r, records)) + f"?tag={records['tag'].uuid}&format=html"
     if r.target == "admin/(?P<url>.*)$":
         return "/admin/no-such-page/"
     if r.target.startswith("admin/"):

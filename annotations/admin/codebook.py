@@ -6,16 +6,38 @@ codebook) live in the model and the services."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag as TaggitTag
 
 from .. import services
-from ..models import Tag, TaggedPassage
+from ..models import Tag, TaggedHighlight, TaggedPassage, TaggedReport
 from . import filters
 from .actions import SurvivorForm, action_page, bound_form, run_service
 from .scoping import ScopedAdmin, count_column
+from .similar_tags import similar_groups
+
+
+def merge_preview(tags):
+    """What a merge of `tags` leaves behind, whichever is kept: the items carrying any of them
+    (each once) and how many carried more than one; or why they cannot be merged."""
+    workspaces = tags.values("workspace").distinct().count()
+    if workspaces > 1:
+        return {"refusal": f"These tags belong to {workspaces} workspaces: only tags of one codebook can be merged."}
+    counts = {}
+    for kind, link_model in (("passages", TaggedPassage), ("highlights", TaggedHighlight), ("reports", TaggedReport)):
+        links = link_model.objects.filter(tag__in=tags)
+        counts[kind] = links.values("content_object").distinct().count()
+        counts[f"{kind}_doubled"] = links.values("content_object").annotate(n=Count("pk")).filter(n__gt=1).count()
+    return counts
+
 
 # taggit registers its own generic Tag model, which this project does not use: our codebook is
 # annotations.Tag. Listing both would send curators to an always-empty list.
@@ -52,6 +74,25 @@ class TagAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_usage()
 
+    def get_urls(self):
+        similar = path("similar/", self.admin_site.admin_view(self.similar_view), name="annotations_tag_similar")
+        return [similar, *super().get_urls()]
+
+    def similar_view(self, request):
+        """Groups of tags whose names look like one code typed twice, per codebook, to merge."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        tags = self.get_queryset(request).select_related("workspace")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Similar tag names",
+            "opts": self.model._meta,
+            "groups": similar_groups(tags),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/annotations/similar_tags.html", context)
 
     @admin.display(description="colour")
     def swatch(self, obj):
@@ -98,6 +139,7 @@ class TagAdmin(ScopedAdmin, SimpleHistoryAdmin):
             title="Merge tags",
             form=form,
             template="admin/annotations/merge_tags.html",
+            preview=merge_preview(queryset),
         )
 
     @admin.action(description="Delete the selected tags that are not used anywhere…", permissions=["change"])

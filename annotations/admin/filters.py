@@ -1,5 +1,6 @@
 """Changelist filters. Each lists only choices from the rows the user may curate, in one query."""
 
+import unicodedata
 import uuid
 
 from django.contrib import admin
@@ -14,24 +15,100 @@ REPORT_WORKSPACE = ("report__workspace", admin.RelatedOnlyFieldListFilter)
 PASSAGE_WORKSPACE = ("passage__report__workspace", admin.RelatedOnlyFieldListFilter)
 
 
-class TagFilter(admin.SimpleListFilter):
-    """Rows carrying a tag; for passages, highlights and reports (all link tags via `tag_links`)."""
+def folded(text):
+    """Text compared as people read it: case and accents aside ("Ürümqi" finds "urumqi")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class TagFilter(admin.ListFilter):
+    """Rows carrying every chosen tag, or no tag at all ("Untagged"); for passages, highlights and
+    reports (all link tags via `tag_links`). The codebook can be long, so the filter lists at most
+    SHOWN tags and a search box (case and accents aside) finds the others."""
 
     title = "tag"
     parameter_name = "tag"
+    search_parameter = "tag_q"
+    template = "admin/annotations/tag_filter.html"
+    UNTAGGED = "none"
+    SHOWN = 25
+    # Each required tag is one more subquery; ten are more than anyone combines.
+    MAX_REQUIRED = 10
 
-    def lookups(self, request, model_admin):
-        link_model = model_admin.model._meta.get_field("tag_links").related_model
-        used = link_model.objects.filter(content_object__in=model_admin.get_queryset(request)).values("tag_id")
-        return [(str(tag.uuid), tag.name) for tag in Tag.objects.filter(pk__in=used)]
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        values = params.pop(self.parameter_name, [])
+        self.search = " ".join(params.pop(self.search_parameter, [""])[-1].split())[:100]
+        if values:
+            self.used_parameters[self.parameter_name] = values
+        self.untagged = self.UNTAGGED in values
+        wanted = list(dict.fromkeys(value for value in values if value != self.UNTAGGED))
+        self.link_model = model._meta.get_field("tag_links").related_model
+        used = self.link_model.objects.filter(content_object__in=model_admin.get_queryset(request)).values("tag_id")
+        codebook = sorted(Tag.objects.filter(pk__in=used), key=lambda tag: (folded(tag.name), tag.pk))
+        by_uuid = {str(tag.uuid): tag for tag in codebook}
+        self.chosen = [by_uuid[value] for value in wanted if value in by_uuid]
+        self.error = ""
+        if len(wanted) > self.MAX_REQUIRED:
+            self.error = f"Require at most {self.MAX_REQUIRED} tags at once."
+        elif len(self.chosen) < len(wanted):
+            self.error = "A chosen tag is not in the codebook of these rows."
+        others = [tag for tag in codebook if tag not in self.chosen]
+        if self.search:
+            others = [tag for tag in others if folded(self.search) in folded(tag.name)]
+        self.offered, self.more = others[: self.SHOWN], max(0, len(others) - self.SHOWN)
+        self.kept_params = [
+            (key, value)
+            for key, values in request.GET.lists()
+            if key not in (self.search_parameter, "p", "e")
+            for value in values
+        ]
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.parameter_name, self.search_parameter]
 
     def queryset(self, request, queryset):
-        if self.value():
-            try:
-                return queryset.filter(tag_links__tag__uuid=uuid.UUID(self.value()))
-            except ValueError:
-                return queryset.none()
+        if self.error:
+            return queryset.none()
+        if self.untagged:
+            queryset = queryset.exclude(Exists(self.link_model.objects.filter(content_object=OuterRef("pk"))))
+        for tag in self.chosen:
+            queryset = queryset.filter(Exists(self.link_model.objects.filter(content_object=OuterRef("pk"), tag=tag)))
         return queryset
+
+    def choices(self, changelist):
+        chosen = [str(tag.uuid) for tag in self.chosen]
+        clear = [self.parameter_name, self.search_parameter]
+        yield {
+            "selected": not self.used_parameters,
+            "query_string": changelist.get_query_string(remove=clear),
+            "display": "All",
+        }
+        yield {
+            "selected": self.untagged,
+            "query_string": changelist.get_query_string(
+                {self.parameter_name: [self.UNTAGGED]}, [self.search_parameter]
+            ),
+            "display": "Untagged",
+        }
+        for tag in self.chosen:
+            rest = [value for value in chosen if value != str(tag.uuid)]
+            yield {
+                "selected": True,
+                "query_string": changelist.get_query_string({self.parameter_name: rest or None}),
+                "display": tag.name,
+                "action": f"Stop requiring “{tag.name}”",
+            }
+        for tag in self.offered:
+            yield {
+                "selected": False,
+                "query_string": changelist.get_query_string({self.parameter_name: [*chosen, str(tag.uuid)]}),
+                "display": tag.name,
+                "action": f"Also require “{tag.name}”" if chosen else "",
+            }
 
 
 class SectionFilter(admin.SimpleListFilter):

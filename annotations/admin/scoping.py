@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.db import models
 
 from .. import permissions
-from ..models import workspace_id_of
+from ..models import Passage, workspace_id_of
+from .autocomplete import PassageChoiceField
 
 
 def curated_ids(request):
@@ -52,6 +53,9 @@ class ScopedChoicesMixin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if hasattr(db_field.related_model, "workspace_path") and "queryset" not in kwargs:
             kwargs["queryset"] = scoped(db_field.related_model._default_manager.all(), request)
+        if db_field.related_model is Passage:
+            kwargs["queryset"] = kwargs["queryset"].select_related("report")
+            kwargs.setdefault("form_class", PassageChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -60,6 +64,14 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     # Addresses typed without a scheme are taken as https (Django 6's default, chosen now).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    class Media:
+        css = {"all": ["annotations/admin.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        # The app list in the sidebar repeats the index and takes a fifth of the width the rows
+        # need: without it, every changelist's columns fit 1,400 px beside the filters.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request)

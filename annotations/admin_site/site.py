@@ -29,6 +29,11 @@ class WorkbenchAdminSite(admin.AdminSite):
         )
         return [recent, *super().get_urls()]
 
+    def autocomplete_view(self, request):
+        from ..admin.autocomplete import LabelledAutocompleteJsonView  # the admin package imports this site
+
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         ours = next((app for app in app_list if app["app_label"] == "annotations"), None)

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def atomic_output(path, newline=None):
-    """A text stream that replaces `path` only when the block finishes: a failed export leaves
+def atomic_output(path, newline=None, binary=False):
+    """A text (or `binary`) stream that replaces `path` only when the block finishes: a failed export leaves
     no half-written file behind (and an older export at that path untouched)."""
     directory, name = os.path.split(os.path.abspath(path))
     tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
@@ -15,7 +15,8 @@ def atomic_output(path, newline=None):
     # (mkstemp would leave the export readable by its owner only).
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": newline}
+        with os.fdopen(fd, **mode) as stream:
             yield stream
         os.replace(tmp, path)
     except BaseException:

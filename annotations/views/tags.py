@@ -1,15 +1,19 @@
 from collections import defaultdict
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
 from ..models import Highlight, Passage, Report, Tag, TaggedHighlight, TaggedPassage
 from ..services import ServiceError, codebook_merge
+from ..sharing.excerpts import EXCERPT_LIMIT, collect_excerpts, excerpts_docx, excerpts_html
 from ..sharing.qdc import MAX_QDC_BYTES, CodebookError, read_codebook
 from .scoping import get_workspace_for_user, require, roles_context
 
@@ -18,7 +22,50 @@ class CodebookUploadForm(forms.Form):
     file = forms.FileField(label="REFI-QDA codebook (.qdc)")
 
 
-def _tag_list(request, workspace, upload_form=None, status=200):
+# A GET download: more tags would make an address longer than servers accept (gunicorn: 4 kB).
+MAX_EXCERPT_TAGS = 50
+
+
+class ChosenTagsField(forms.ModelMultipleChoiceField):
+    """Tags by uuid; a malformed uuid is "not a tag", like an unknown or another codebook's one."""
+
+    def clean(self, value):
+        # Counted before the database is asked about thousands of values.
+        if value and len(value) > MAX_EXCERPT_TAGS:
+            raise forms.ValidationError(f"Choose at most {MAX_EXCERPT_TAGS} tags for one export ({len(value)} chosen).")
+        for item in value or ():
+            try:
+                UUID(str(item))
+            except ValueError:
+                raise forms.ValidationError(self.error_messages["invalid_choice"]) from None
+        return super().clean(value)
+
+
+class ExcerptsForm(forms.Form):
+    """Which tags of the workspace's codebook, in which format (by uuid: any name works)."""
+
+    tag = ChosenTagsField(
+        queryset=Tag.objects.none(),
+        to_field_name="uuid",
+        error_messages={
+            "required": "Choose at least one tag to export its excerpts.",
+            "invalid_choice": "That is not a tag of this codebook.",
+            "invalid_pk_value": "That is not a tag of this codebook.",
+        },
+    )
+    format = forms.ChoiceField(choices=[("html", "HTML (read, print)"), ("docx", "Word (.docx)")], initial="html")
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].queryset = Tag.objects.filter(workspace=workspace)
+
+    @property
+    def chosen(self):
+        """The tags ticked when the form comes back with an error, to tick them again."""
+        return set(self.data.getlist("tag")) if self.is_bound else set()
+
+
+def _tag_list(request, workspace, upload_form=None, excerpts_form=None, status=200):
     reports = list(Report.objects.filter(workspace=workspace).only("uuid", "title").order_by("title"))
     usage = defaultdict(dict)
     for row in (
@@ -42,6 +89,7 @@ def _tag_list(request, workspace, upload_form=None, status=200):
         "reports": reports,
         "tags": tags,
         "upload_form": upload_form or CodebookUploadForm(),
+        "excerpts_form": excerpts_form or ExcerptsForm(workspace=workspace),
         **roles_context(request.user, workspace),
     }
     return render(request, "annotations/tag_list.html", context, status=status)
@@ -100,3 +148,25 @@ def tag_detail(request, slug, uuid):
         "annotations/tag_detail.html",
         {"workspace": workspace, "tag": tag, "passages": passages, "highlights": highlights, "limit": TAG_DETAIL_LIMIT},
     )
+
+
+@login_required
+@require_GET
+def tag_excerpts(request, slug):
+    """Coded excerpts of the chosen tags: a page to read and print, or a Word file to write in."""
+    workspace = get_workspace_for_user(request, slug)
+    form = ExcerptsForm(request.GET, workspace=workspace)
+    if not form.is_valid():
+        return _tag_list(request, workspace, excerpts_form=form, status=400)
+    excerpts = collect_excerpts(workspace, form.cleaned_data["tag"], limit=EXCERPT_LIMIT)
+    name = f"excerpts-{workspace.slug}-{timezone.localdate():%Y%m%d}"
+    if form.cleaned_data["format"] == "docx":
+        response = HttpResponse(
+            excerpts_docx(excerpts),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.docx"'
+    else:
+        response = HttpResponse(excerpts_html(excerpts, base_url=request.build_absolute_uri("/")[:-1]))
+        response["Content-Disposition"] = f'inline; filename="{name}.html"'
+    return response
