@@ -172,3 +172,54 @@ def test_every_page_has_no_serious_accessibility_violations(page, site, role):
         for name, url in (curator_pages(site) | admin_pages(site)).items():
             results[name] = visit_and_audit(page, url)
     report_and_check(role, results)
+
+
+# The focused element's visible focus indicator: an outline or a box-shadow ring.
+FOCUS_RING_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const ring = style.boxShadow !== "none";
+  const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + (el.textContent || el.name || "").trim().slice(0, 30);
+  return {visible: outline || ring, name};
+}"""
+
+
+def elements_without_visible_focus(page, url, presses=40):
+    """Tab through the page from the top: every element that takes focus shows it."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    unseen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_RING_JS)
+        if focused and not focused["visible"]:
+            unseen.append(focused["name"])
+    return unseen
+
+
+def test_focus_is_visible_on_every_page(page, site):
+    log_in(page, "root")
+    pages = app_pages(site) | curator_pages(site) | admin_pages(site)
+    unseen = {name: found for name, url in pages.items() if (found := elements_without_visible_focus(page, url))}
+    assert unseen == {}
+
+
+def test_opening_the_panel_moves_focus_to_its_heading(page, site):
+    """A screen reader announces the panel when it opens: focus lands on its heading."""
+    log_in(page, site["users"]["annotator"].username)
+    page.goto(reverse("annotations:report-read", args=[site["report"].uuid]))
+    open_the_panel(page, site["passage"])
+    assert page.evaluate("() => document.activeElement.id") == "panel-title"
+
+
+def test_the_panel_heading_keeps_focus_out_of_the_way_after_a_change(page, site):
+    """Adding a tag re-renders the panel; the reader is not sent back to its heading then."""
+    log_in(page, site["users"]["annotator"].username)
+    page.goto(reverse("annotations:report-read", args=[site["report"].uuid]))
+    page.focus(f"#p-{site['passage'].uuid}")
+    page.keyboard.press("t")
+    page.wait_for_selector(f'[data-panel-passage="{site["passage"].uuid}"]')
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => document.activeElement.id") != "panel-title"
