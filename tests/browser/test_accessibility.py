@@ -181,7 +181,8 @@ FOCUS_RING_JS = """() => {
   const style = getComputedStyle(el);
   const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
   const ring = style.boxShadow !== "none";
-  const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + (el.textContent || el.name || "").trim().slice(0, 30);
+  const text = (el.textContent || el.name || "").trim().slice(0, 30);
+  const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + text;
   return {visible: outline || ring, name};
 }"""
 
