@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY, db_task
 
@@ -96,7 +97,16 @@ def _import_report(job, progress):
     report = result.report
     if not result.created:
         return f"This file was imported before, as “{report.title}”.", report
-    return f"Imported “{report.title}”: {result.passages} passages, {result.notes} notes.", report
+    return f"Imported “{report.title}”: {_passage_count(result)}.", report
+
+
+def _passage_count(result):
+    """Counted as the report's page counts them: notes are passages too."""
+    total = result.passages + result.notes
+    counted = f"{total} passage{pluralize(total)}"
+    if result.notes:
+        counted += f" ({result.notes} of them {'a note' if result.notes == 1 else 'notes'})"
+    return counted
 
 
 RUNNERS = {Job.Kind.IMPORT_REPORT: _import_report}

@@ -6,7 +6,8 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from annotations.models import Workspace
+from annotations import services
+from annotations.models import Section, Workspace
 from tests.browser.conftest import log_in
 from tests.conftest import make_report
 
@@ -78,3 +79,74 @@ def test_hostile_terms_to_mark_are_plain_text(page, viewer, report):
     page.goto(f"{reverse('annotations:report-read', args=[report.uuid])}?at={passage.uuid}&{query}")
     page.wait_for_load_state("networkidle")
     assert page.locator(f"#p-{passage.uuid} .search-term").all_inner_texts() == ["Xinjiang"]
+
+
+LONG_TITLES = [
+    "China's new security strategy towards Greater Central Asia",
+    "Multilateralism and national interests in the Shanghai Cooperation Organisation",
+    "Security and military cooperation",
+]
+
+
+@pytest.fixture
+def heatmap_report(workspace, annotator):
+    """Twelve sections with long titles, a tag in each."""
+    report = make_report(workspace, passages=12, title="A long report")
+    for order, passage in enumerate(report.passages.order_by("order"), start=2):
+        section = Section.objects.create(
+            report=report, order=order, title=f"{LONG_TITLES[order % 3]} ({order})", level=2
+        )
+        passage.section = section
+        passage.save()
+        services.passage_add_tag(passage=passage, name="SCO", user=annotator)
+    report.sections.filter(order=1).delete()
+    return report
+
+
+def open_heatmap(page, user, report):
+    log_in(page, user.username)
+    page.goto(reverse("annotations:report-heatmap", args=[report.uuid]))
+    return page.locator("th.hm-col")
+
+
+def test_heatmap_column_titles_show_whole_section_titles(page, annotator, heatmap_report):
+    titles = open_heatmap(page, annotator, heatmap_report)
+    expected = [f"{i}. {s.title}" for i, s in enumerate(heatmap_report.sections.order_by("order"), start=1)]
+    assert [" ".join(text.split()) for text in titles.all_inner_texts()] == expected
+
+
+def test_heatmap_column_titles_are_not_cut_off(page, annotator, heatmap_report):
+    titles = open_heatmap(page, annotator, heatmap_report)
+    clipped = titles.evaluate_all(
+        "cells => cells.filter(c => c.scrollWidth > c.clientWidth || c.scrollHeight > c.clientHeight)"
+        ".map(c => c.innerText)"
+    )
+    assert clipped == []
+
+
+def test_heatmap_column_titles_read_horizontally(page, annotator, heatmap_report):
+    titles = open_heatmap(page, annotator, heatmap_report)
+    modes = titles.evaluate_all("cells => cells.map(c => getComputedStyle(c.firstElementChild || c).writingMode)")
+    assert set(modes) == {"horizontal-tb"}
+
+
+def test_heatmap_has_no_big_empty_corner_cell(page, annotator, heatmap_report):
+    open_heatmap(page, annotator, heatmap_report)
+    corner = page.locator(".heatmap thead th").first.bounding_box()
+    row = page.locator(".heatmap tbody tr").first.bounding_box()
+    assert corner["height"] <= 4 * row["height"]
+
+
+def test_the_upload_message_counts_passages_as_the_report_page_does(page, workspace, curator, tmp_path):
+    brief = tmp_path / "brief.md"
+    brief.write_text("# A brief\n\nFirst paragraph about the SCO.[^1]\n\nSecond paragraph.\n\n[^1]: A note.\n")
+    log_in(page, curator.username)
+    page.goto(reverse("annotations:report-list", args=[workspace.slug]))
+    page.click("summary:text('Upload a report')")
+    page.set_input_files("input[type=file]", str(brief))
+    page.click("button:text('Import')")
+    page.wait_for_selector("#job a.button")
+    message = page.locator("#job .message").inner_text()
+    page.click("#job a.button")
+    report_count = page.locator(".result-count").inner_text()
+    assert message.split(": ", 1)[1].split(" (")[0].rstrip(".") == report_count.rstrip(".")
