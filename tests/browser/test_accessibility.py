@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.importing.load import import_report_file
-from annotations.models import Job, Role
+from annotations.models import Job, Role, Workspace
 from tests.browser.conftest import PASSWORD, log_in
 from tests.conftest import make_annotated_report, make_member
 
@@ -48,6 +48,7 @@ def site(workspace, curator):
     curator.is_staff = True
     curator.save(update_fields=["is_staff"])
     get_user_model().objects.create_superuser(username="root", password=PASSWORD)
+    Workspace.objects.create(name="Other team", slug="other")  # the superuser chooses on the home page
     report = make_annotated_report(workspace, annotator)
     first = import_report_file(V1.encode(), filename="v1.md", workspace=workspace, imported_by=curator).report
     services.passage_add_tag(passage=first.passages.get(text__contains="pipelines"), name="Energy", user=annotator)
@@ -81,6 +82,7 @@ def site(workspace, curator):
 def app_pages(site):
     slug, report = site["workspace"].slug, site["report"]
     pages = {
+        "home (workspaces)": reverse("annotations:home"),
         "reports list": reverse("annotations:report-list", args=[slug]),
         "reading view": reverse("annotations:report-read", args=[report.uuid]),
         "passage page": site["passage"].get_absolute_url(),
@@ -188,6 +190,9 @@ def test_every_page_has_no_serious_accessibility_violations(page, site, role):
         if name == "reading view":
             open_the_panel(page, site["passage"])
             results["reading view, panel open"] = (200, audit(page))
+            if role in ("curator", "superuser"):
+                page.click(".metadata-box summary")
+                results["reading view, details form open"] = (200, audit(page))
             page.click("[data-shortcuts-open]")
             results["shortcuts dialog"] = (200, audit(page))
         if name == "reports list" and role in ("curator", "superuser"):
