@@ -254,3 +254,14 @@ def test_the_panel_heading_keeps_focus_out_of_the_way_after_a_change(page, site)
     page.wait_for_selector(f'[data-panel-passage="{site["passage"].uuid}"]')
     page.wait_for_load_state("networkidle")
     assert page.evaluate("() => document.activeElement.id") != "panel-title"
+
+
+def test_every_page_on_a_phone_in_dark_mode_has_no_serious_accessibility_violations(page, site):
+    """The same pages at a phone's width with the dark colour scheme asked for (the admin has one)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme="dark")
+    log_in(page, "root")
+    pages = app_pages(site) | curator_pages(site) | admin_pages(site)
+    report_and_check(
+        "superuser, 390 px wide, dark scheme", {name: visit_and_audit(page, url) for name, url in pages.items()}
+    )
