@@ -29,6 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY, db_task
 
@@ -136,7 +137,16 @@ def _import_report(job, progress):
         )
     if not result.created:
         return Done(f"This file was imported before, as “{report.title}”.", report)
-    return Done(f"Imported “{report.title}”: {result.passages} passages, {result.notes} notes.", report)
+    return Done(f"Imported “{report.title}”: {_passage_count(result)}.", report)
+
+
+def _passage_count(result):
+    """Counted as the report's page counts them: notes are passages too."""
+    total = result.passages + result.notes
+    counted = f"{total} passage{pluralize(total)}"
+    if result.notes:
+        counted += f" ({result.notes} of them {'a note' if result.notes == 1 else 'notes'})"
+    return counted
 
 
 def _import_fixture(job, progress):

@@ -40,7 +40,7 @@ def test_the_job_page_polls_until_the_job_has_run_then_shows_the_result(client, 
     fragment = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
     report = Report.objects.get()
     assert fragment.startswith('<section id="job"') and "hx-trigger" not in fragment
-    assert "Imported “A title”: 2 passages, 0 notes." in fragment and report.get_absolute_url() in fragment
+    assert "Imported “A title”: 2 passages." in fragment and report.get_absolute_url() in fragment
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and job.report == report and job.payload in (b"", memoryview(b""))
     assert job.phase == "writing passages" and job.done == job.total == 2

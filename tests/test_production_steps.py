@@ -110,7 +110,7 @@ def test_readme_production_steps_serve_pages_with_debug_off(tmp_path):
         while "hx-trigger" in (job := browser.get(headers["Location"], headers={"HX-Request": "true"})[1]):
             assert time.monotonic() < deadline, "the job worker did not run the import"
             time.sleep(0.5)
-        assert "Imported “Brief”: 1 passages, 0 notes." in job
+        assert "Imported “Brief”: 1 passage." in job
 
         status, missing, _ = browser.get("/no-such-page/")
         assert status == 404

@@ -22,7 +22,8 @@ def test_search_page_shows_marked_results_linking_to_the_passage(client, viewer,
     assert "3 matches" in body
     assert body.count("<mark>Xinjiang</mark>") == 3
     for passage in report.passages.all():
-        assert f'href="{passage.get_absolute_url()}"' in body
+        url, _, fragment = passage.get_absolute_url().partition("#")
+        assert f'href="{url}&amp;mark=xinjiang&amp;mark=Xinjiang#{fragment}"' in body
 
 
 def test_search_page_hides_other_workspaces(client, outsider, report):
@@ -92,3 +93,47 @@ def test_search_page_keeps_the_chosen_filters(client, viewer, workspace, report)
     assert f'<option value="{report.uuid}" selected>{report.title}</option>' in body
     assert '<option value="open" selected>Open</option>' in body
     assert '<option value="" selected>All workspaces</option>' in body
+
+
+def test_result_links_ask_for_the_typed_terms_and_phrases_to_be_marked(client, viewer, report):
+    client.force_login(viewer)
+    body = client.get(URL, {"q": 'Xinjiang "the SCO" or nothing -Tibet'}).content.decode()
+    assert "?at=" + str(report.passages.first().uuid) + "&amp;mark=Xinjiang&amp;mark=the+SCO&amp;mark=nothing" in body
+
+
+def test_result_links_carry_hostile_terms_encoded(client, viewer, report):
+    client.force_login(viewer)
+    body = client.get(URL, {"q": 'Xinjiang "<script>alert(1)</script>"'}).content.decode()
+    assert "<script>alert" not in body
+
+
+def test_search_page_belongs_to_the_workspace_searched_in(client, viewer, workspace, other_workspace, report):
+    other_workspace.memberships.create(user=viewer, role="viewer")
+    client.force_login(viewer)
+    response = client.get(URL, {"q": "xinjiang", "workspace": workspace.slug})
+    assert response.context["workspace"] == workspace
+
+
+def test_search_page_belongs_to_the_only_workspace_of_its_user(client, viewer, workspace, report):
+    client.force_login(viewer)
+    response = client.get(URL, {"q": "xinjiang"})
+    assert response.context["workspace"] == workspace
+
+
+def test_search_in_all_of_several_workspaces_belongs_to_none(client, viewer, workspace, other_workspace, report):
+    other_workspace.memberships.create(user=viewer, role="viewer")
+    client.force_login(viewer)
+    response = client.get(URL, {"q": "xinjiang"})
+    assert response.context["workspace"] is None
+
+
+def test_search_page_has_one_query_box(client, viewer, report):
+    client.force_login(viewer)
+    body = client.get(URL, {"q": "xinjiang"}).content.decode()
+    assert body.count('type="search"') == 1
+
+
+def test_the_top_bar_searches_the_workspace_it_is_in(client, viewer, workspace):
+    client.force_login(viewer)
+    body = client.get(reverse("annotations:report-list", args=[workspace.slug])).content.decode()
+    assert f'<input type="hidden" name="workspace" value="{workspace.slug}">' in body

@@ -26,7 +26,7 @@ def test_curators_upload_a_report(client, curator, django_capture_on_commit_call
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert report.title == "Brief" and report.imported_by == curator and report.passages.exists()
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Imported “Brief”: 2 passages, 0 notes." in page and report.get_absolute_url() in page
+    assert "Imported “Brief”: 2 passages." in page and report.get_absolute_url() in page
     with django_capture_on_commit_callbacks(execute=True):
         again = upload(client, "brief.txt", text)
     assert Report.objects.count() == 1

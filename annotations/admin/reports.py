@@ -29,6 +29,7 @@ from . import filters
 from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixture_download, run_service
 from .autocomplete import passage_choice_label
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline, count_column
+from .widgets import LabelledDateTimeMixin
 
 
 def reading_url(report_uuid, passage_uuid=None):
@@ -220,7 +221,7 @@ class HighlightInline(ScopedInline, admin.TabularInline):
         return False
 
 
-class CommentInline(ScopedInline, admin.StackedInline):
+class CommentInline(LabelledDateTimeMixin, ScopedInline, admin.StackedInline):
     model = Comment
     fk_name = "passage"
     fields = ("body", "resolved", "author", "created_at", "deleted_at")

@@ -13,7 +13,7 @@ from ..models import Passage
 from ..reading import note_finder
 
 # Raise when _passage.html or what it shows changes, so no fragment of the old markup is served.
-FRAGMENT_VERSION = 4
+FRAGMENT_VERSION = 5
 FRAGMENT_TIMEOUT = 7 * 24 * 3600
 
 

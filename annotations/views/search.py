@@ -1,11 +1,36 @@
+import html
+import re
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
+from .. import permissions
 from ..forms import MAX_SEARCH_PAGE, SEARCH_PAGE_SIZE, SearchForm
-from ..search import search
+from ..search import parse_query, search
 
 FILTERS = ("workspace", "report", "tag", "status", "kind")
+_MARKED = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+def _context_workspace(request, form):
+    """The workspace the page belongs to: the one searched in, else the user's only one (the
+    switcher's list, looked up once for both)."""
+    chosen = form.cleaned_data.get("workspace") if form.is_valid() else None
+    if chosen is not None:
+        return chosen
+    request._switcher_workspaces = permissions.user_workspaces(request.user)
+    return request._switcher_workspaces[0] if len(request._switcher_workspaces) == 1 else None
+
+
+def _link_with_marks(hit, terms):
+    """The result's link to its passage, asking the reading view to mark the terms there: those
+    typed, and the words the engine matched in this passage (stemming finds "cooperation" for
+    "cooperate")."""
+    words = terms + [html.unescape(word) for word in _MARKED.findall(hit.snippet)] if hit.kind == "passage" else terms
+    url, _, fragment = hit.passage.get_absolute_url().partition("#")
+    return f"{url}&{urlencode([('mark', word) for word in dict.fromkeys(words)])}#{fragment}"
 
 
 @login_required
@@ -27,12 +52,18 @@ def search_page(request):
             limit=SEARCH_PAGE_SIZE,
             offset=(page - 1) * SEARCH_PAGE_SIZE,
         )
+    if results:
+        terms = [term for group in parse_query(form.cleaned_data["q"]) for term in group.include]
+        for hit in results.hits:
+            if hit.passage is not None:
+                hit.passage_url = _link_with_marks(hit, terms)
     # Only the full page shows the filters. Choices listed once, through iter(): len() of a
     # ModelChoiceField's choices costs a COUNT query.
     filters = [] if request.htmx else [(form[name], list(iter(form.fields[name].choices))) for name in FILTERS]
     params = request.GET.copy()
     params.pop("page", None)
     context = {
+        "workspace": None if request.htmx else _context_workspace(request, form),
         "form": form,
         "filters": filters,
         "results": results,

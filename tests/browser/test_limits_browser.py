@@ -42,6 +42,6 @@ def test_an_upload_shows_its_job_then_links_to_the_report(page, workspace, curat
     page.click("button:text('Import')")
     page.wait_for_url("**/j/**")
     link = page.wait_for_selector("#job a.button")
-    assert page.locator("#job").text_content().strip().startswith("Imported “A brief”: 2 passages, 0 notes.")
+    assert page.locator("#job").text_content().strip().startswith("Imported “A brief”: 2 passages.")
     link.click()
     page.wait_for_url(f"**{Report.objects.get().get_absolute_url()}")
