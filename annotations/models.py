@@ -96,6 +96,12 @@ class WorkspaceScopedQuerySet(models.QuerySet):
             kwargs.setdefault("changed_at", timezone.now())
         return super().update(**kwargs)
 
+    def latest_or(self, field, default):
+        """Correlated MAX(field) of these rows, or `default`: never NULL, so Greatest() behaves the
+        same on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
+        latest = self.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
+        return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
+
 
 class ScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySet)):
     pass
@@ -287,13 +293,6 @@ def count_of(queryset):
     """A correlated COUNT(*) subquery of `queryset`, for use in .annotate()."""
     counted = queryset.order_by().values(_group=Value(1)).annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
-
-
-def latest_or(queryset, field, default):
-    """Correlated MAX(field) of `queryset`, or `default`: never NULL, so Greatest() behaves the same
-    on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
-    latest = queryset.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
-    return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
 
 
 # --- Each workspace's codebook ------------------------------------------------------------------
@@ -534,6 +533,16 @@ class ReportQuerySet(WorkspaceScopedQuerySet):
             open_thread_count=count_of(Comment.objects.open_threads().filter(passage__report=OuterRef("pk"))),
         )
 
+    def for_list(self):
+        """The report list: each work's newest version with its progress, last activity and the
+        share of its passages tagged (to sort by)."""
+        return (
+            self.latest_versions()
+            .with_progress()
+            .with_last_activity()
+            .annotate(tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1))
+        )
+
     def with_last_activity(self):
         """When anything in each report last changed: an edit, a comment, a tag, a highlight, a link."""
         created = F("created_at")
@@ -541,11 +550,11 @@ class ReportQuerySet(WorkspaceScopedQuerySet):
         return self.annotate(
             last_activity=Greatest(
                 created,
-                latest_or(Passage.objects.filter(report=of_report), "updated_at", created),
-                latest_or(Comment.objects.filter(passage__report=of_report), "created_at", created),
-                latest_or(TaggedPassage.objects.filter(content_object__report=of_report), "created_at", created),
-                latest_or(Highlight.objects.filter(passage__report=of_report), "created_at", created),
-                latest_or(SourceLink.objects.filter(passage__report=of_report), "created_at", created),
+                Passage.objects.filter(report=of_report).latest_or("updated_at", created),
+                Comment.objects.filter(passage__report=of_report).latest_or("created_at", created),
+                TaggedPassage.objects.filter(content_object__report=of_report).latest_or("created_at", created),
+                Highlight.objects.filter(passage__report=of_report).latest_or("created_at", created),
+                SourceLink.objects.filter(passage__report=of_report).latest_or("created_at", created),
             )
         )
 

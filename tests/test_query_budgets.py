@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Passage
-from annotations.views.reports import PAGE_SIZE
+from annotations.reading import PAGE_SIZE
 from tests.conftest import make_annotated_report
 
 

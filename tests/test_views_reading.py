@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Membership, Passage, Role, Tag
-from annotations.views.reports import PAGE_SIZE
+from annotations.reading import PAGE_SIZE
 from tests.conftest import make_annotated_report, make_member, make_report
 
 

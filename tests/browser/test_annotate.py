@@ -212,7 +212,7 @@ def test_the_passage_page_works_on_its_own(page, workspace, annotator):
 
 
 def test_an_anchor_past_the_first_chunk_opens_the_right_chunk(page, workspace, annotator):
-    from annotations.views.reports import PAGE_SIZE
+    from annotations.reading import PAGE_SIZE
 
     report = make_annotated_report(workspace, annotator, passages=PAGE_SIZE + 20)
     late = report.passages.get(order=PAGE_SIZE + 10)
