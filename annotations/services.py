@@ -343,6 +343,12 @@ def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
     TaggedHighlight.objects.filter(content_object=highlight, tag=tag).delete()
 
 
+def highlight_delete(*, highlight: Highlight) -> None:
+    """The highlight and its tag links go; its comments stay on the passage with the quote."""
+    ensure_latest([highlight.passage])
+    highlight.delete()
+
+
 # --- Comments -------------------------------------------------------------------------------
 
 def _clean_body(body: str) -> str:
@@ -491,6 +497,22 @@ def source_link_create(
             )
     except IntegrityError:
         return SourceLink.objects.get(passage=passage, source=source, relation=relation), False
+
+
+@transaction.atomic
+def source_link_create_for_url(
+    *, passage: Passage, url: str, source_fields: dict, **link_fields
+) -> tuple[SourceLink, bool]:
+    """Link the passage to the workspace's source for `url`, created with `source_fields` if new;
+    a new source is kept only together with its link."""
+    source, _ = source_get_or_create(workspace=passage.report.workspace, url=url, **source_fields)
+    return source_link_create(passage=passage, source=source, **link_fields)
+
+
+def source_link_delete(*, link: SourceLink) -> None:
+    """The link goes; the source stays in the workspace's list."""
+    ensure_latest([link.passage])
+    link.delete()
 
 
 @transaction.atomic
