@@ -130,7 +130,9 @@ def test_source_get_or_create_matches_normalized_url_and_refuses_javascript(work
     again, created_again = services.source_get_or_create(
         workspace=workspace, url="HTTPS://www.istanbulprocess.org", title="dup"
     )
-    assert created and not created_again and again == source
+    assert created
+    assert not created_again
+    assert again == source
     with pytest.raises(ValidationError):
         services.source_get_or_create(workspace=workspace, url="javascript:alert(1)", title="x")
     assert Source.objects.count() == 1
@@ -140,7 +142,8 @@ def test_source_link_is_unique_per_relation(passages, workspace):
     source, _ = services.source_get_or_create(workspace=workspace, url="https://ecrats.org/", title="RATS")
     _, created = services.source_link_create(passage=passages[0], source=source, relation="cites")
     _, created_again = services.source_link_create(passage=passages[0], source=source, relation="cites")
-    assert created and not created_again
+    assert created
+    assert not created_again
     services.source_link_create(passage=passages[0], source=source, relation="supports")
     assert SourceLink.objects.count() == 2
 

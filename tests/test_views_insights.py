@@ -23,10 +23,14 @@ def test_curators_upload_a_report(client, curator, django_capture_on_commit_call
         response = upload(client, "brief.txt", text, title="Brief")
     report = Report.objects.get()
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
-    assert report.title == "Brief" and report.imported_by == curator and report.passages.exists()
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
+    assert report.title == "Brief"
+    assert report.imported_by == curator
+    assert report.passages.exists()
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Imported “Brief”: 2 passages, 0 notes." in page and report.get_absolute_url() in page
+    assert "Imported “Brief”: 2 passages, 0 notes." in page
+    assert report.get_absolute_url() in page
     with django_capture_on_commit_callbacks(execute=True):
         again = upload(client, "brief.txt", text)
     assert Report.objects.count() == 1
@@ -90,7 +94,8 @@ def test_codebook_counts_usage_per_report_of_the_workspace(client, viewer, works
     response = client.get(reverse("annotations:tag-list", args=["central-asia"]))
     security = next(t for t in response.context["tags"] if t.name == "Security")
     assert [r.title for r in response.context["reports"]] == ["Second"]
-    assert security.per_report == [1] and security.highlight_total == 1
+    assert security.per_report == [1]
+    assert security.highlight_total == 1
     assert second.title in response.content.decode()
 
 
@@ -105,7 +110,8 @@ def test_tag_detail_lists_passages_and_highlights_of_the_workspace_only(
     assert len(response.context["highlights"]) == 1
     html = response.content.decode()
     first = reading_report.passages.get(order=1)
-    assert f"#p-{first.uuid}" in html and "Elsewhere" not in html
+    assert f"#p-{first.uuid}" in html
+    assert "Elsewhere" not in html
 
 
 def test_tag_detail_of_an_unknown_or_foreign_tag_is_404(client, viewer, workspace, other_workspace):
@@ -128,7 +134,8 @@ def test_activity_summarises_each_member(client, viewer, annotator, curator, rea
         3,
         1,
     )
-    assert members["carl"].total == 0 and anna.bar == 100
+    assert members["carl"].total == 0
+    assert anna.bar == 100
 
 
 @pytest.mark.parametrize("size", [20, 500])

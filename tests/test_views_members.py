@@ -30,7 +30,8 @@ def test_curators_add_change_and_remove_members(client, curator, workspace, djan
     post(client, "set", username="nina", role="annotator")
     assert roles(workspace)["nina"] == "annotator"
     response = post(client, "remove", username="nina")
-    assert "nina" not in roles(workspace) and b"nina was removed" in response.content
+    assert "nina" not in roles(workspace)
+    assert b"nina was removed" in response.content
 
 
 def test_unknown_users_and_roles_are_refused(client, curator, workspace, viewer):

@@ -60,7 +60,8 @@ def test_read_filter_and_tag_a_passage(page, demo_report):
     note = page.locator(".fn .fn-note").first
     assert not note.is_visible()
     page.locator(".fn .fn-ref").first.hover()
-    assert note.is_visible() and note.text_content().strip()
+    assert note.is_visible()
+    assert note.text_content().strip()
     page.mouse.move(0, 0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "reading-view.png")
@@ -101,7 +102,8 @@ def test_select_a_span_with_emoji_and_cjk_and_highlight_it(page, workspace, anno
     page.click("#highlight-form button[type=submit]")
     page.wait_for_selector(f"#p-{passage.uuid} .passage-text mark")
     highlight = Highlight.objects.get(passage=passage)
-    assert highlight.exact == passage.text[start:end] and "🚀" in highlight.exact
+    assert highlight.exact == passage.text[start:end]
+    assert "🚀" in highlight.exact
     page.reload()
     marks = page.locator(f"#p-{passage.uuid} .passage-text mark")
     assert "".join(marks.all_text_contents()) == passage.text[start:end]
