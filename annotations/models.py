@@ -1,4 +1,4 @@
-"""The data model of the workbench (DESIGN §2).
+"""The data model of the workbench.
 
 User-facing records carry a `uuid`; URLs, exports and fixtures identify records by it, never by
 the integer primary key. Reusable filters live on the QuerySet classes below.
@@ -56,8 +56,8 @@ def uuid_field():
     return models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False, verbose_name="UUID")
 
 
-def workspaces_of(user):
-    """Ids of the workspaces a user belongs to, as a subquery."""
+def member_workspace_ids(user):
+    """Ids of the workspaces a user is a member of, as a subquery (visible_to adds the superuser rule)."""
     return Membership.objects.filter(user=user).values("workspace_id")
 
 
@@ -88,7 +88,7 @@ class WorkspaceScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.in_workspaces(workspaces_of(user))
+        return self.in_workspaces(member_workspace_ids(user))
 
     def update(self, **kwargs):
         """Bulk updates stamp the rows they change, as `save()` does (see Stamped)."""
@@ -103,8 +103,7 @@ class WorkspaceScopedQuerySet(models.QuerySet):
         return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
 
 
-class ScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySet)):
-    pass
+ScopedManager = models.Manager.from_queryset(WorkspaceScopedQuerySet)
 
 
 class Stamped(models.Model):
@@ -415,8 +414,23 @@ class TagLinkManager(ScopedManager):
         return self.get(content_object__uuid=object_uuid, tag__name=tag_name)
 
 
+def tag_link_natural_key(tagged_model):
+    """A tag link's natural key, (tagged record's uuid, tag name): a function of each link model's
+    own, as it carries the model's serialization dependencies."""
+
+    def natural_key(self):
+        return (str(self.content_object.uuid), self.tag.name)
+
+    natural_key.dependencies = [tagged_model, "annotations.tag"]
+    return natural_key
+
+
 class TagLink(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines __str__)
-    """A record carries a tag of its own workspace's codebook."""
+    """A record carries a tag of its own workspace's codebook. Subclasses name the tagged record
+    (`content_object`), the `tag` with its related name, `workspace_path` and `natural_key`."""
+
+    natural_key_fields = ["content_object", "tag"]
+    objects = TagLinkManager()
 
     class Meta:
         abstract = True
@@ -430,69 +444,55 @@ class TagLink(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines _
             raise ValidationError({"tag": "The tag belongs to another workspace's codebook."})
 
 
-class TaggedPassage(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
-    content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
+class AuthoredTagLink(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
+    """A tag link that records who added it and when (the report-level links do not)."""
+
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    natural_key_fields = ["content_object", "tag"]
+    class Meta:
+        abstract = True
+
+
+class TaggedPassage(AuthoredTagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
+    content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
     workspace_path = "content_object__report__workspace"
-    objects = TagLinkManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_passage_tag")]
         verbose_name = "tag on a passage"
         verbose_name_plural = "tags on passages"
 
-    def natural_key(self):
-        return (str(self.content_object.uuid), self.tag.name)
-
-    natural_key.dependencies = ["annotations.passage", "annotations.tag"]
+    natural_key = tag_link_natural_key("annotations.passage")
 
 
-class TaggedHighlight(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
+class TaggedHighlight(AuthoredTagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    natural_key_fields = ["content_object", "tag"]
     workspace_path = "content_object__passage__report__workspace"
-    objects = TagLinkManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_highlight_tag")]
         verbose_name = "tag on a highlight"
         verbose_name_plural = "tags on highlights"
 
-    def natural_key(self):
-        return (str(self.content_object.uuid), self.tag.name)
-
-    natural_key.dependencies = ["annotations.highlight", "annotations.tag"]
+    natural_key = tag_link_natural_key("annotations.highlight")
 
 
 class TaggedReport(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
-
-    natural_key_fields = ["content_object", "tag"]
     workspace_path = "content_object__workspace"
-    objects = TagLinkManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_report_tag")]
         verbose_name = "tag on a report"
         verbose_name_plural = "tags on reports"
 
-    def natural_key(self):
-        return (str(self.content_object.uuid), self.tag.name)
-
-    natural_key.dependencies = ["annotations.report", "annotations.tag"]
+    natural_key = tag_link_natural_key("annotations.report")
 
 
 # --- Reports and their passages -----------------------------------------------------------------
@@ -559,10 +559,6 @@ class ReportQuerySet(WorkspaceScopedQuerySet):
         )
 
 
-class ReportManager(UuidNaturalKeyManager.from_queryset(ReportQuerySet)):
-    pass
-
-
 class Report(ByUuidMixin, Stamped):
     uuid = uuid_field()
     workspace = models.ForeignKey(
@@ -602,7 +598,7 @@ class Report(ByUuidMixin, Stamped):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     workspace_path = "workspace"
-    objects = ReportManager()
+    objects = UuidNaturalKeyManager.from_queryset(ReportQuerySet)()
 
     class Meta:
         ordering = ["-created_at"]
@@ -714,10 +710,6 @@ class PassageQuerySet(WorkspaceScopedQuerySet):
         )
 
 
-class PassageManager(UuidNaturalKeyManager.from_queryset(PassageQuerySet)):
-    pass
-
-
 class Passage(ByUuidMixin, Stamped):
     class Kind(models.TextChoices):
         PARAGRAPH = "paragraph", "Paragraph"
@@ -762,7 +754,7 @@ class Passage(ByUuidMixin, Stamped):
     history = HistoricalRecords(excluded_fields=["updated_at", "annotation_stamp"])
 
     workspace_path = "report__workspace"
-    objects = PassageManager()
+    objects = UuidNaturalKeyManager.from_queryset(PassageQuerySet)()
 
     class Meta:
         ordering = ["report", "order"]
@@ -855,10 +847,6 @@ class CommentQuerySet(WorkspaceScopedQuerySet):
         return self.live().filter(parent__isnull=True, resolved=False)
 
 
-class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
-    pass
-
-
 class Comment(ByUuidMixin, Stamped):
     uuid = uuid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
@@ -893,7 +881,7 @@ class Comment(ByUuidMixin, Stamped):
     history = HistoricalRecords()
 
     workspace_path = "passage__report__workspace"
-    objects = CommentManager()
+    objects = UuidNaturalKeyManager.from_queryset(CommentQuerySet)()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -11,10 +11,13 @@ import uuid as uuid_lib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
@@ -38,9 +41,13 @@ from .models import (
     TaggedHighlight,
     TaggedPassage,
     TaggedReport,
+    Workspace,
     normalize_tag_name,
     normalize_url,
 )
+
+if TYPE_CHECKING:
+    from .sharing.qdc import Code  # sharing imports services: a type only, not at run time
 
 
 class ServiceError(ValidationError):
@@ -86,7 +93,7 @@ def ensure_latest(passages: Iterable[Passage]) -> None:
 MAX_NEW_TAGS = 5  # per request: a typo or a script cannot flood a team's codebook
 
 
-def tags_named(*, workspace, names: Iterable[str], max_new: int = MAX_NEW_TAGS) -> list[Tag]:
+def tags_named(*, workspace: Workspace, names: Iterable[str], max_new: int = MAX_NEW_TAGS) -> list[Tag]:
     """The workspace's codebook tags called `names` (any case), in order and without repeats;
     names the codebook lacks become new tags, at most `max_new` of them (else nothing is created)."""
     wanted = {}
@@ -125,13 +132,13 @@ def _create_tag(tag: Tag) -> Tag:
         return Tag.objects.filter(workspace=tag.workspace).named(tag.name).get()
 
 
-def tag_get_or_create(*, workspace, name: str) -> Tag:
+def tag_get_or_create(*, workspace: Workspace, name: str) -> Tag:
     """The codebook tag of `workspace` called `name`, whatever its case; created when new."""
     return tags_named(workspace=workspace, names=[name])[0]
 
 
 @transaction.atomic
-def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
+def passage_add_tag(*, passage: Passage, name: str, user: User | None = None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
     ensure_latest([passage])
     tag = tag_get_or_create(workspace=passage.report.workspace, name=name)
@@ -151,7 +158,7 @@ def _same_workspace(tag: Tag, passages: list[Passage]) -> None:
 
 
 @transaction.atomic
-def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
+def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user: User | None = None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
     ensure_latest(passages)
@@ -166,7 +173,7 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int
 
 
 @transaction.atomic
-def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user=None) -> tuple[str, int]:
+def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user: User | None = None) -> tuple[str, int]:
     """Add the tag called `name` to many passages, from (or new in) each passage's own workspace
     codebook; returns the tag's name as the codebook spells it and how many passages gained it."""
     by_workspace = defaultdict(list)
@@ -246,7 +253,7 @@ class CodebookMerge:
 
 
 @transaction.atomic
-def codebook_merge(*, workspace, codes, dry_run: bool = False) -> CodebookMerge:
+def codebook_merge(*, workspace: Workspace, codes: Iterable["Code"], dry_run: bool = False) -> CodebookMerge:
     """Merge codes (name, description, colour) into the workspace's codebook by name, whatever its
     case: a new name becomes a tag; an existing tag keeps its name and colour and takes the
     file's description only when it has none. One bad code refuses the lot (nothing is written);
@@ -312,7 +319,13 @@ def passages_set_status(*, passages: Iterable[Passage], status: str) -> int:
 
 @transaction.atomic
 def highlight_create(
-    *, passage: Passage, start: int, end: int, user=None, tags: Iterable[str] = (), comment: str = ""
+    *,
+    passage: Passage,
+    start: int,
+    end: int,
+    user: User | None = None,
+    tags: Iterable[str] = (),
+    comment: str = "",
 ) -> Highlight:
     """A highlight over passage.text[start:end] (code points), with optional tags and a first comment."""
     ensure_latest([passage])
@@ -332,7 +345,7 @@ def highlight_create(
     return highlight
 
 
-def highlight_add_tag(*, highlight: Highlight, name: str, user=None) -> Tag:
+def highlight_add_tag(*, highlight: Highlight, name: str, user: User | None = None) -> Tag:
     """Tag a highlight; adding a tag it already carries is a no-op."""
     tag = tag_get_or_create(workspace=highlight.passage.report.workspace, name=name)
     _link_once(TaggedHighlight, content_object=highlight, tag=tag, added_by=user)
@@ -363,7 +376,7 @@ def _clean_body(body: str) -> str:
 def comment_create(
     *,
     passage: Passage,
-    author,
+    author: User | None,
     body: str,
     parent: Comment | None = None,
     highlight: Highlight | None = None,
@@ -450,7 +463,7 @@ def comments_resolve(*, comments: Iterable[Comment]) -> int:
 # --- Sources --------------------------------------------------------------------------------
 
 
-def source_get_or_create(*, workspace, url: str, **fields) -> tuple[Source, bool]:
+def source_get_or_create(*, workspace: Workspace, url: str, **fields) -> tuple[Source, bool]:
     """The workspace's source for this URL (compared normalized), created with `fields` if new."""
     source = Source(workspace=workspace, url=url.strip(), **fields)
     source.full_clean(exclude=["url_normalized"], validate_unique=False, validate_constraints=False)
@@ -474,7 +487,7 @@ def source_link_create(
     footnote: str = "",
     note: str = "",
     highlight: Highlight | None = None,
-    user=None,
+    user: User | None = None,
 ) -> tuple[SourceLink, bool]:
     ensure_latest([passage])
     link = SourceLink(
@@ -568,7 +581,9 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
 # --- Report upload ------------------------------------------------------------------------
 
 
-def report_import_upload(*, workspace, upload, title: str | None, user) -> ImportResult:
+def report_import_upload(
+    *, workspace: Workspace, upload: UploadedFile, title: str | None, user: User | None
+) -> ImportResult:
     """Import an uploaded report file (browser form and API alike), all or nothing.
 
     The one place an upload becomes an import: when imports run as background jobs, this is where
@@ -582,7 +597,7 @@ def report_import_upload(*, workspace, upload, title: str | None, user) -> Impor
 # --- Workspace members ----------------------------------------------------------------------
 
 
-def account_named(text: str):
+def account_named(text: str) -> User | None:
     """The active account whose username (any case) or e-mail address is `text`, typed in full;
     None when there is none or several match. Callers say the same in both cases and never list
     accounts, so a form that adds members cannot be used to find out who has an account."""
@@ -609,7 +624,7 @@ def _lock_curators(workspace) -> None:
 
 
 @transaction.atomic
-def membership_set_role(*, workspace, user, role: str) -> Membership:
+def membership_set_role(*, workspace: Workspace, user: User, role: str) -> Membership:
     """Add `user` to the workspace with `role`, or change their role; the last curator stays one
     (the model's rule)."""
     if role not in Role.values:
@@ -625,7 +640,7 @@ def membership_set_role(*, workspace, user, role: str) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, workspace, user) -> None:
+def membership_remove(*, workspace: Workspace, user: User) -> None:
     _lock_curators(workspace)
     membership = Membership.objects.filter(workspace=workspace, user=user).first()
     if membership is None:
@@ -640,7 +655,7 @@ REPORT_METADATA_FIELDS = ("title", "authors", "publisher", "published_on", "repo
 
 
 @transaction.atomic
-def report_update_metadata(*, report: Report, user=None, **fields) -> Report:
+def report_update_metadata(*, report: Report, user: User | None = None, **fields) -> Report:
     """Change a report's title and bibliographic details (curators correct what the import read)."""
     unknown = set(fields) - set(REPORT_METADATA_FIELDS)
     if unknown:
@@ -660,7 +675,9 @@ def report_update_metadata(*, report: Report, user=None, **fields) -> Report:
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
-def api_token_create(*, user, name: str, read_only: bool = False, workspace=None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, read_only: bool = False, workspace: Workspace | None = None
+) -> tuple[ApiToken, str]:
     """A new personal API token; returns it and its secret, which is shown once and never stored."""
     name = " ".join(name.split())
     if not name:

@@ -1,4 +1,4 @@
-"""Every changelist runs the same number of queries for 20 passages as for 500 (DESIGN §5)."""
+"""Every changelist runs the same number of queries for 20 passages as for 500."""
 
 from django.contrib.auth import get_user_model
 from django.db import connection

@@ -6,7 +6,7 @@ from .. import permissions, services
 from ..forms import CommentEditForm, CommentForm
 from ..models import Comment
 from ..ratelimit import rate_limited
-from .panel import render_panel, render_refusal
+from .panel import render_refusal, render_write
 from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
 
 
@@ -16,11 +16,7 @@ def _save(request, passage, write, form_class=CommentForm):
         if "version" in form.errors:
             return render_refusal(request, passage, "Reload the comment before editing it.")
         return render_refusal(request, passage, "A comment cannot be empty.")
-    try:
-        write(form.cleaned_data)
-    except services.ServiceError as exc:
-        return render_refusal(request, passage, exc)
-    return render_panel(request, passage)
+    return render_write(request, passage, lambda: write(form.cleaned_data))
 
 
 @login_required
@@ -72,11 +68,7 @@ def comment_edit(request, uuid):
 @require_POST
 def comment_delete(request, uuid):
     comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
-    try:
-        services.comment_delete(comment=comment)
-    except services.ServiceError as exc:
-        return render_refusal(request, comment.passage, exc)
-    return render_panel(request, comment.passage)
+    return render_write(request, comment.passage, lambda: services.comment_delete(comment=comment))
 
 
 @login_required
@@ -87,8 +79,7 @@ def comment_resolve(request, uuid):
     thread = comment.parent or comment
     if not permissions.can_change_item(request.user, comment.passage.report.workspace, thread.author_id):
         raise PermissionDenied
-    try:
-        services.comment_set_resolved(comment=thread, resolved=request.POST.get("resolved") != "0")
-    except services.ServiceError as exc:
-        return render_refusal(request, comment.passage, exc)
-    return render_panel(request, comment.passage)
+    resolved = request.POST.get("resolved") != "0"
+    return render_write(
+        request, comment.passage, lambda: services.comment_set_resolved(comment=thread, resolved=resolved)
+    )

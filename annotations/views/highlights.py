@@ -5,7 +5,7 @@ from .. import permissions, services
 from ..forms import HighlightForm
 from ..models import Highlight
 from ..ratelimit import rate_limited
-from .panel import render_highlight_added, render_panel, render_refusal
+from .panel import render_highlight_added, render_refusal, render_write
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
@@ -36,8 +36,4 @@ def highlight_create(request, uuid):
 @require_POST
 def highlight_delete(request, uuid):
     highlight = get_passage_item_for_user(request, Highlight.objects, uuid, owner_field="created_by_id")
-    try:
-        services.highlight_delete(highlight=highlight)
-    except services.ServiceError as exc:
-        return render_refusal(request, highlight.passage, exc, part="highlights")
-    return render_panel(request, highlight.passage)
+    return render_write(request, highlight.passage, lambda: services.highlight_delete(highlight=highlight))

@@ -14,7 +14,7 @@ from django_htmx.http import reswap, retarget
 from .. import permissions
 from ..forms import SourceLinkForm, StatusForm
 from ..models import Comment, Tag, TaggedHighlight
-from ..services import EditConflict
+from ..services import EditConflict, ServiceError
 from .fragments import fresh_fragment
 from .scoping import roles_context
 
@@ -175,6 +175,15 @@ def render_panel_part(request, passage, part, *, error=None, selected_highlight=
     if error is None and _on_reading_view(request, passage):
         html.append(fresh_fragment(passage, can_annotate=context["can_annotate"], oob=True))
     return HttpResponse("".join(html))
+
+
+def render_write(request, passage, write):
+    """Make a service write, then answer with the panel; a refused write with render_refusal."""
+    try:
+        write()
+    except ServiceError as exc:
+        return render_refusal(request, passage, exc)
+    return render_panel(request, passage)
 
 
 def render_refusal(request, passage, error, *, part=None):

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions, services
 from ..forms import SourceLinkForm
 from ..models import SourceLink
-from .panel import render_panel, render_refusal
+from .panel import render_panel, render_refusal, render_write
 from .scoping import get_passage_for_user, get_passage_item_for_user
 
 
@@ -35,8 +35,4 @@ def source_link_create(request, uuid):
 @require_POST
 def source_link_delete(request, uuid):
     link = get_passage_item_for_user(request, SourceLink.objects, uuid, owner_field="added_by_id")
-    try:
-        services.source_link_delete(link=link)
-    except services.ServiceError as exc:
-        return render_refusal(request, link.passage, exc)
-    return render_panel(request, link.passage)
+    return render_write(request, link.passage, lambda: services.source_link_delete(link=link))
