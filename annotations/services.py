@@ -204,6 +204,18 @@ def _link_once(model, **fields):
         pass
 
 
+def _retire_merged(survivor, merged: list, name) -> int:
+    """The end of a merge: the survivor is saved and the merged records deleted, each change noting
+    the other side in its history; a deleted record's tombstone says where it went."""
+    survivor._change_reason = "Merged " + ", ".join(name(record) for record in merged)
+    survivor.save()
+    for record in merged:
+        record._change_reason = f"Merged into {name(survivor)}"
+        record._merged_into = survivor
+        record.delete()
+    return len(merged)
+
+
 @transaction.atomic
 def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     """Fold tags of one workspace's codebook into `survivor`: every passage, highlight and report
@@ -230,13 +242,7 @@ def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     combined = "\n\n".join(dict.fromkeys(d for d in descriptions if d))
     if combined != survivor.description:
         survivor.description = combined
-    survivor._change_reason = "Merged " + ", ".join(t.name for t in merged)
-    survivor.save()
-    for tag in merged:
-        tag._change_reason = f"Merged into {survivor.name}"
-        tag._merged_into = survivor  # its tombstone says where it went
-        tag.delete()
-    return len(merged)
+    return _retire_merged(survivor, merged, lambda tag: tag.name)
 
 
 @dataclasses.dataclass
@@ -550,13 +556,7 @@ def sources_merge(*, survivor: Source, duplicates: Iterable[Source]) -> int:
                 setattr(survivor, field, getattr(duplicate, field))
         if duplicate.notes.strip() and duplicate.notes.strip() not in survivor.notes:
             survivor.notes = "\n\n".join(n for n in (survivor.notes.strip(), duplicate.notes.strip()) if n)
-    survivor._change_reason = "Merged " + ", ".join(s.title for s in duplicates)
-    survivor.save()
-    for duplicate in duplicates:
-        duplicate._change_reason = f"Merged into {survivor.title}"
-        duplicate._merged_into = survivor  # its tombstone says where it went
-        duplicate.delete()
-    return len(duplicates)
+    return _retire_merged(survivor, duplicates, lambda source: source.title)
 
 
 @transaction.atomic
