@@ -11,7 +11,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from . import services
@@ -126,11 +125,10 @@ def build_demo():
         )
         if created:
             user.set_password(DEMO_PASSWORD)
-            # The curator may open the admin, where the curation screens scope it to its workspace.
+            # The curator may open the admin, where the curation screens scope it to its workspace
+            # (membership decides there, not Django's model permissions).
             user.is_staff = role == Role.CURATOR
             user.save()
-            if user.is_staff:
-                user.user_permissions.set(Permission.objects.filter(content_type__app_label="annotations"))
         Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": role})
         users[username] = user
     demo, analyst = users["demo"], users["analyst"]

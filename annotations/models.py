@@ -1,4 +1,4 @@
-"""The data model of the workbench (DESIGN §2).
+"""The data model of the workbench.
 
 User-facing records carry a `uuid`; URLs, exports and fixtures identify records by it, never by
 the integer primary key. Reusable filters live on the QuerySet classes below.
@@ -56,8 +56,8 @@ def uuid_field():
     return models.UUIDField(default=uuid_lib.uuid4, unique=True, editable=False, verbose_name="UUID")
 
 
-def workspaces_of(user):
-    """Ids of the workspaces a user belongs to, as a subquery."""
+def member_workspace_ids(user):
+    """Ids of the workspaces a user is a member of, as a subquery (visible_to adds the superuser rule)."""
     return Membership.objects.filter(user=user).values("workspace_id")
 
 
@@ -88,7 +88,7 @@ class WorkspaceScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.in_workspaces(workspaces_of(user))
+        return self.in_workspaces(member_workspace_ids(user))
 
     def update(self, **kwargs):
         """Bulk updates stamp the rows they change, as `save()` does (see Stamped)."""
@@ -96,9 +96,14 @@ class WorkspaceScopedQuerySet(models.QuerySet):
             kwargs.setdefault("changed_at", timezone.now())
         return super().update(**kwargs)
 
+    def latest_or(self, field, default):
+        """Correlated MAX(field) of these rows, or `default`: never NULL, so Greatest() behaves the
+        same on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
+        latest = self.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
+        return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
 
-class ScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySet)):
-    pass
+
+ScopedManager = models.Manager.from_queryset(WorkspaceScopedQuerySet)
 
 
 class Stamped(models.Model):
@@ -289,13 +294,6 @@ def count_of(queryset):
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
-def latest_or(queryset, field, default):
-    """Correlated MAX(field) of `queryset`, or `default`: never NULL, so Greatest() behaves the same
-    on SQLite (NULL if any argument is NULL) and PostgreSQL (skips NULLs)."""
-    latest = queryset.order_by().values(_group=Value(1)).annotate(m=Max(field)).values("m")
-    return Coalesce(Subquery(latest, output_field=models.DateTimeField()), default)
-
-
 # --- Each workspace's codebook ------------------------------------------------------------------
 
 hex_color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Give the colour as # and six hex digits, e.g. #1d4ed8.")
@@ -418,8 +416,23 @@ class TagLinkManager(ScopedManager):
         return self.get(content_object__uuid=object_uuid, tag__name=tag_name)
 
 
+def tag_link_natural_key(tagged_model):
+    """A tag link's natural key, (tagged record's uuid, tag name): a function of each link model's
+    own, as it carries the model's serialization dependencies."""
+
+    def natural_key(self):
+        return (str(self.content_object.uuid), self.tag.name)
+
+    natural_key.dependencies = [tagged_model, "annotations.tag"]
+    return natural_key
+
+
 class TagLink(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines __str__)
-    """A record carries a tag of its own workspace's codebook."""
+    """A record carries a tag of its own workspace's codebook. Subclasses name the tagged record
+    (`content_object`), the `tag` with its related name, `workspace_path` and `natural_key`."""
+
+    natural_key_fields = ["content_object", "tag"]
+    objects = TagLinkManager()
 
     class Meta:
         abstract = True
@@ -433,69 +446,55 @@ class TagLink(TaggedItemBase, Stamped):  # noqa: DJ008 (TaggedItemBase defines _
             raise ValidationError({"tag": "The tag belongs to another workspace's codebook."})
 
 
-class TaggedPassage(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
-    content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
+class AuthoredTagLink(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
+    """A tag link that records who added it and when (the report-level links do not)."""
+
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    natural_key_fields = ["content_object", "tag"]
+    class Meta:
+        abstract = True
+
+
+class TaggedPassage(AuthoredTagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
+    content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
     workspace_path = "content_object__report__workspace"
-    objects = TagLinkManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_passage_tag")]
         verbose_name = "tag on a passage"
         verbose_name_plural = "tags on passages"
 
-    def natural_key(self):
-        return (str(self.content_object.uuid), self.tag.name)
-
-    natural_key.dependencies = ["annotations.passage", "annotations.tag"]
+    natural_key = tag_link_natural_key("annotations.passage")
 
 
-class TaggedHighlight(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
+class TaggedHighlight(AuthoredTagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    natural_key_fields = ["content_object", "tag"]
     workspace_path = "content_object__passage__report__workspace"
-    objects = TagLinkManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_highlight_tag")]
         verbose_name = "tag on a highlight"
         verbose_name_plural = "tags on highlights"
 
-    def natural_key(self):
-        return (str(self.content_object.uuid), self.tag.name)
-
-    natural_key.dependencies = ["annotations.highlight", "annotations.tag"]
+    natural_key = tag_link_natural_key("annotations.highlight")
 
 
 class TaggedReport(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
-
-    natural_key_fields = ["content_object", "tag"]
     workspace_path = "content_object__workspace"
-    objects = TagLinkManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_report_tag")]
         verbose_name = "tag on a report"
         verbose_name_plural = "tags on reports"
 
-    def natural_key(self):
-        return (str(self.content_object.uuid), self.tag.name)
-
-    natural_key.dependencies = ["annotations.report", "annotations.tag"]
+    natural_key = tag_link_natural_key("annotations.report")
 
 
 # --- Reports and their passages -----------------------------------------------------------------
@@ -536,6 +535,16 @@ class ReportQuerySet(WorkspaceScopedQuerySet):
             open_thread_count=count_of(Comment.objects.open_threads().filter(passage__report=OuterRef("pk"))),
         )
 
+    def for_list(self):
+        """The report list: each work's newest version with its progress, last activity and the
+        share of its passages tagged (to sort by)."""
+        return (
+            self.latest_versions()
+            .with_progress()
+            .with_last_activity()
+            .annotate(tagged_share=F("tagged_count") * 1.0 / Greatest(F("passage_count"), 1))
+        )
+
     def with_last_activity(self):
         """When anything in each report last changed: an edit, a comment, a tag, a highlight, a link."""
         created = F("created_at")
@@ -543,17 +552,13 @@ class ReportQuerySet(WorkspaceScopedQuerySet):
         return self.annotate(
             last_activity=Greatest(
                 created,
-                latest_or(Passage.objects.filter(report=of_report), "updated_at", created),
-                latest_or(Comment.objects.filter(passage__report=of_report), "created_at", created),
-                latest_or(TaggedPassage.objects.filter(content_object__report=of_report), "created_at", created),
-                latest_or(Highlight.objects.filter(passage__report=of_report), "created_at", created),
-                latest_or(SourceLink.objects.filter(passage__report=of_report), "created_at", created),
+                Passage.objects.filter(report=of_report).latest_or("updated_at", created),
+                Comment.objects.filter(passage__report=of_report).latest_or("created_at", created),
+                TaggedPassage.objects.filter(content_object__report=of_report).latest_or("created_at", created),
+                Highlight.objects.filter(passage__report=of_report).latest_or("created_at", created),
+                SourceLink.objects.filter(passage__report=of_report).latest_or("created_at", created),
             )
         )
-
-
-class ReportManager(UuidNaturalKeyManager.from_queryset(ReportQuerySet)):
-    pass
 
 
 class Report(ByUuidMixin, Stamped):
@@ -595,7 +600,7 @@ class Report(ByUuidMixin, Stamped):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     workspace_path = "workspace"
-    objects = ReportManager()
+    objects = UuidNaturalKeyManager.from_queryset(ReportQuerySet)()
 
     class Meta:
         ordering = ["-created_at"]
@@ -707,10 +712,6 @@ class PassageQuerySet(WorkspaceScopedQuerySet):
         )
 
 
-class PassageManager(UuidNaturalKeyManager.from_queryset(PassageQuerySet)):
-    pass
-
-
 class Passage(ByUuidMixin, Stamped):
     class Kind(models.TextChoices):
         PARAGRAPH = "paragraph", "Paragraph"
@@ -755,7 +756,7 @@ class Passage(ByUuidMixin, Stamped):
     history = HistoricalRecords(excluded_fields=["updated_at", "annotation_stamp"])
 
     workspace_path = "report__workspace"
-    objects = PassageManager()
+    objects = UuidNaturalKeyManager.from_queryset(PassageQuerySet)()
 
     class Meta:
         ordering = ["report", "order"]
@@ -848,10 +849,6 @@ class CommentQuerySet(WorkspaceScopedQuerySet):
         return self.live().filter(parent__isnull=True, resolved=False)
 
 
-class CommentManager(UuidNaturalKeyManager.from_queryset(CommentQuerySet)):
-    pass
-
-
 class Comment(ByUuidMixin, Stamped):
     uuid = uuid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="comments")
@@ -886,7 +883,7 @@ class Comment(ByUuidMixin, Stamped):
     history = HistoricalRecords()
 
     workspace_path = "passage__report__workspace"
-    objects = CommentManager()
+    objects = UuidNaturalKeyManager.from_queryset(CommentQuerySet)()
 
     class Meta:
         ordering = ["created_at", "id"]

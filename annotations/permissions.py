@@ -5,7 +5,7 @@ their membership gives them, superusers act as curators everywhere, and staff st
 more than "may open the admin" (where a curator sees just the workspaces they curate).
 """
 
-from .models import Membership, Role, Workspace, workspaces_of
+from .models import Membership, Role, Workspace, member_workspace_ids
 
 RANK = {Role.VIEWER: 1, Role.ANNOTATOR: 2, Role.CURATOR: 3}
 
@@ -18,7 +18,7 @@ def team_memberships(user):
         return []
     if not hasattr(user, "_team_memberships"):
         user._team_memberships = list(
-            Membership.objects.filter(workspace__in=workspaces_of(user))
+            Membership.objects.filter(workspace__in=member_workspace_ids(user))
             .select_related("workspace", "user")
             .only("role", "workspace__name", "workspace__slug", "user__username")
         )
@@ -30,10 +30,13 @@ def workspace_roles(user):
     return {m.workspace_id: m.role for m in team_memberships(user) if m.user_id == user.pk}
 
 
-def user_workspaces(user):
-    """The workspaces the user can switch between: their own, or every one for superusers."""
+def visible_workspaces(user):
+    """Workspace.objects.visible_to(user), by name (the menu's switcher), without a query of its own
+    for members (their memberships are read once, above); for superusers, read once per user object."""
     if user.is_authenticated and user.is_superuser:
-        return list(Workspace.objects.only("name", "slug"))
+        if not hasattr(user, "_all_workspaces"):
+            user._all_workspaces = list(Workspace.objects.only("name", "slug").order_by("name"))
+        return user._all_workspaces
     own = {m.workspace_id: m.workspace for m in team_memberships(user) if m.user_id == user.pk}
     return sorted(own.values(), key=lambda w: w.name)
 

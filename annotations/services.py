@@ -11,10 +11,13 @@ import uuid as uuid_lib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
@@ -42,6 +45,9 @@ from .models import (
     normalize_tag_name,
     normalize_url,
 )
+
+if TYPE_CHECKING:
+    from .sharing.qdc import Code  # sharing imports services: a type only, not at run time
 
 
 class ServiceError(ValidationError):
@@ -87,7 +93,7 @@ def ensure_latest(passages: Iterable[Passage]) -> None:
 MAX_NEW_TAGS = 5  # per request: a typo or a script cannot flood a team's codebook
 
 
-def tags_named(*, workspace, names: Iterable[str], max_new: int = MAX_NEW_TAGS) -> list[Tag]:
+def tags_named(*, workspace: Workspace, names: Iterable[str], max_new: int = MAX_NEW_TAGS) -> list[Tag]:
     """The workspace's codebook tags called `names` (any case), in order and without repeats;
     names the codebook lacks become new tags, at most `max_new` of them (else nothing is created)."""
     wanted = {}
@@ -126,13 +132,13 @@ def _create_tag(tag: Tag) -> Tag:
         return Tag.objects.filter(workspace=tag.workspace).named(tag.name).get()
 
 
-def tag_get_or_create(*, workspace, name: str) -> Tag:
+def tag_get_or_create(*, workspace: Workspace, name: str) -> Tag:
     """The codebook tag of `workspace` called `name`, whatever its case; created when new."""
     return tags_named(workspace=workspace, names=[name])[0]
 
 
 @transaction.atomic
-def passage_add_tag(*, passage: Passage, name: str, user=None) -> Tag:
+def passage_add_tag(*, passage: Passage, name: str, user: User | None = None) -> Tag:
     """Tag a passage; adding a tag it already carries is a no-op, also when two people race."""
     ensure_latest([passage])
     tag = tag_get_or_create(workspace=passage.report.workspace, name=name)
@@ -152,7 +158,7 @@ def _same_workspace(tag: Tag, passages: list[Passage]) -> None:
 
 
 @transaction.atomic
-def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int:
+def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user: User | None = None) -> int:
     """Add one tag to many passages; returns how many passages gained it."""
     passages = list(passages)
     ensure_latest(passages)
@@ -167,7 +173,7 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user=None) -> int
 
 
 @transaction.atomic
-def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user=None) -> tuple[str, int]:
+def passages_add_tag_named(*, passages: Iterable[Passage], name: str, user: User | None = None) -> tuple[str, int]:
     """Add the tag called `name` to many passages, from (or new in) each passage's own workspace
     codebook; returns the tag's name as the codebook spells it and how many passages gained it."""
     by_workspace = defaultdict(list)
@@ -198,6 +204,18 @@ def _link_once(model, **fields):
         pass
 
 
+def _retire_merged(survivor, merged: list, name) -> int:
+    """The end of a merge: the survivor is saved and the merged records deleted, each change noting
+    the other side in its history; a deleted record's tombstone says where it went."""
+    survivor._change_reason = "Merged " + ", ".join(name(record) for record in merged)
+    survivor.save()
+    for record in merged:
+        record._change_reason = f"Merged into {name(survivor)}"
+        record._merged_into = survivor
+        record.delete()
+    return len(merged)
+
+
 @transaction.atomic
 def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     """Fold tags of one workspace's codebook into `survivor`: every passage, highlight and report
@@ -224,13 +242,7 @@ def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     combined = "\n\n".join(dict.fromkeys(d for d in descriptions if d))
     if combined != survivor.description:
         survivor.description = combined
-    survivor._change_reason = "Merged " + ", ".join(t.name for t in merged)
-    survivor.save()
-    for tag in merged:
-        tag._change_reason = f"Merged into {survivor.name}"
-        tag._merged_into = survivor  # its tombstone says where it went
-        tag.delete()
-    return len(merged)
+    return _retire_merged(survivor, merged, lambda tag: tag.name)
 
 
 @dataclasses.dataclass
@@ -247,7 +259,7 @@ class CodebookMerge:
 
 
 @transaction.atomic
-def codebook_merge(*, workspace, codes, dry_run: bool = False) -> CodebookMerge:
+def codebook_merge(*, workspace: Workspace, codes: Iterable["Code"], dry_run: bool = False) -> CodebookMerge:
     """Merge codes (name, description, colour) into the workspace's codebook by name, whatever its
     case: a new name becomes a tag; an existing tag keeps its name and colour and takes the
     file's description only when it has none. One bad code refuses the lot (nothing is written);
@@ -311,7 +323,13 @@ def passages_set_status(*, passages: Iterable[Passage], status: str) -> int:
 
 @transaction.atomic
 def highlight_create(
-    *, passage: Passage, start: int, end: int, user=None, tags: Iterable[str] = (), comment: str = ""
+    *,
+    passage: Passage,
+    start: int,
+    end: int,
+    user: User | None = None,
+    tags: Iterable[str] = (),
+    comment: str = "",
 ) -> Highlight:
     """A highlight over passage.text[start:end] (code points), with optional tags and a first comment."""
     ensure_latest([passage])
@@ -334,7 +352,7 @@ def highlight_create(
     return highlight
 
 
-def highlight_add_tag(*, highlight: Highlight, name: str, user=None) -> Tag:
+def highlight_add_tag(*, highlight: Highlight, name: str, user: User | None = None) -> Tag:
     """Tag a highlight; adding a tag it already carries is a no-op."""
     tag = tag_get_or_create(workspace=highlight.passage.report.workspace, name=name)
     _link_once(TaggedHighlight, content_object=highlight, tag=tag, added_by=user)
@@ -343,6 +361,12 @@ def highlight_add_tag(*, highlight: Highlight, name: str, user=None) -> Tag:
 
 def highlight_remove_tag(*, highlight: Highlight, tag: Tag) -> None:
     TaggedHighlight.objects.filter(content_object=highlight, tag=tag).delete()
+
+
+def highlight_delete(*, highlight: Highlight) -> None:
+    """The highlight and its tag links go; its comments stay on the passage with the quote."""
+    ensure_latest([highlight.passage])
+    highlight.delete()
 
 
 # --- Comments -------------------------------------------------------------------------------
@@ -359,7 +383,7 @@ def _clean_body(body: str) -> str:
 def comment_create(
     *,
     passage: Passage,
-    author,
+    author: User | None,
     body: str,
     parent: Comment | None = None,
     highlight: Highlight | None = None,
@@ -446,7 +470,7 @@ def comments_resolve(*, comments: Iterable[Comment]) -> int:
 # --- Sources --------------------------------------------------------------------------------
 
 
-def source_get_or_create(*, workspace, url: str, **fields) -> tuple[Source, bool]:
+def source_get_or_create(*, workspace: Workspace, url: str, **fields) -> tuple[Source, bool]:
     """The workspace's source for this URL (compared normalized), created with `fields` if new."""
     source = Source(workspace=workspace, url=url.strip(), **fields)
     source.full_clean(exclude=["url_normalized"], validate_unique=False, validate_constraints=False)
@@ -470,7 +494,7 @@ def source_link_create(
     footnote: str = "",
     note: str = "",
     highlight: Highlight | None = None,
-    user=None,
+    user: User | None = None,
 ) -> tuple[SourceLink, bool]:
     ensure_latest([passage])
     link = SourceLink(
@@ -496,6 +520,22 @@ def source_link_create(
 
 
 @transaction.atomic
+def source_link_create_for_url(
+    *, passage: Passage, url: str, source_fields: dict, **link_fields
+) -> tuple[SourceLink, bool]:
+    """Link the passage to the workspace's source for `url`, created with `source_fields` if new;
+    a new source is kept only together with its link."""
+    source, _ = source_get_or_create(workspace=passage.report.workspace, url=url, **source_fields)
+    return source_link_create(passage=passage, source=source, **link_fields)
+
+
+def source_link_delete(*, link: SourceLink) -> None:
+    """The link goes; the source stays in the workspace's list."""
+    ensure_latest([link.passage])
+    link.delete()
+
+
+@transaction.atomic
 def sources_merge(*, survivor: Source, duplicates: Iterable[Source]) -> int:
     """Fold duplicate sources into `survivor`: their links move over (a passage that already links
     the survivor with the same relation keeps one link), empty fields are filled from the
@@ -517,13 +557,7 @@ def sources_merge(*, survivor: Source, duplicates: Iterable[Source]) -> int:
                 setattr(survivor, field, getattr(duplicate, field))
         if duplicate.notes.strip() and duplicate.notes.strip() not in survivor.notes:
             survivor.notes = "\n\n".join(n for n in (survivor.notes.strip(), duplicate.notes.strip()) if n)
-    survivor._change_reason = "Merged " + ", ".join(s.title for s in duplicates)
-    survivor.save()
-    for duplicate in duplicates:
-        duplicate._change_reason = f"Merged into {survivor.title}"
-        duplicate._merged_into = survivor  # its tombstone says where it went
-        duplicate.delete()
-    return len(duplicates)
+    return _retire_merged(survivor, duplicates, lambda source: source.title)
 
 
 @transaction.atomic
@@ -548,7 +582,14 @@ def tags_delete_unused(*, tags: Iterable[Tag]) -> list[str]:
 # --- Report upload ------------------------------------------------------------------------
 
 
-def report_import_upload(*, workspace, upload, title: str | None, user, new_version_of: Report | None = None) -> Job:
+def report_import_upload(
+    *,
+    workspace: Workspace,
+    upload: UploadedFile,
+    title: str | None,
+    user: User | None,
+    new_version_of: Report | None = None,
+) -> Job:
     """Queue the import of an uploaded report file (browser form and API alike): a background job
     imports it, all or nothing; with `new_version_of` as that report's next version, its annotations
     carried over in the same transaction. What can be told at once (an unsupported type, a file
@@ -570,7 +611,7 @@ def report_import_upload(*, workspace, upload, title: str | None, user, new_vers
 # --- Workspace members ----------------------------------------------------------------------
 
 
-def account_named(text: str):
+def account_named(text: str) -> User | None:
     """The active account whose username (any case) or e-mail address is `text`, typed in full;
     None when there is none or several match. Callers say the same in both cases and never list
     accounts, so a form that adds members cannot be used to find out who has an account."""
@@ -597,7 +638,7 @@ def _lock_curators(workspace) -> None:
 
 
 @transaction.atomic
-def membership_set_role(*, workspace, user, role: str) -> Membership:
+def membership_set_role(*, workspace: Workspace, user: User, role: str) -> Membership:
     """Add `user` to the workspace with `role`, or change their role; the last curator stays one
     (the model's rule)."""
     if role not in Role.values:
@@ -613,7 +654,7 @@ def membership_set_role(*, workspace, user, role: str) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, workspace, user) -> None:
+def membership_remove(*, workspace: Workspace, user: User) -> None:
     _lock_curators(workspace)
     membership = Membership.objects.filter(workspace=workspace, user=user).first()
     if membership is None:
@@ -628,7 +669,7 @@ REPORT_METADATA_FIELDS = ("title", "authors", "publisher", "published_on", "repo
 
 
 @transaction.atomic
-def report_update_metadata(*, report: Report, user=None, **fields) -> Report:
+def report_update_metadata(*, report: Report, user: User | None = None, **fields) -> Report:
     """Change a report's title and bibliographic details (curators correct what the import read)."""
     unknown = set(fields) - set(REPORT_METADATA_FIELDS)
     if unknown:
@@ -648,7 +689,9 @@ def report_update_metadata(*, report: Report, user=None, **fields) -> Report:
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
-def api_token_create(*, user, name: str, read_only: bool = False, workspace=None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, read_only: bool = False, workspace: Workspace | None = None
+) -> tuple[ApiToken, str]:
     """A new personal API token; returns it and its secret, which is shown once and never stored."""
     name = " ".join(name.split())
     if not name:

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.browser import Browser  # noqa: E402
+from bench.common import free_port  # noqa: E402
 from bench.hostile_files import expensive_comment, many_headings_markdown, many_paragraphs_text, slow_pdf  # noqa: E402
 
 WEB_SECONDS, WEB_MB = 10, 500
@@ -32,12 +33,6 @@ FILES = {
     "600k-headings.md": many_headings_markdown,
     "400k-paragraphs.txt": many_paragraphs_text,
 }
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def peak_mb(pid):

@@ -24,7 +24,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 from browser import multipart
+from common import free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/annotations_load"
@@ -165,12 +165,6 @@ def verify(writes):
 
 
 # --- The server --------------------------------------------------------------------------------
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_environment(args):
@@ -370,13 +364,6 @@ def restart_postgres(at, window):
 
 
 # --- Figures -----------------------------------------------------------------------------------
-
-
-def percentile(values, share):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def millis(seconds):

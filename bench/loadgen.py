@@ -5,12 +5,7 @@ import statistics
 import threading
 import time
 
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+from bench.common import percentile
 
 
 def run(host, port, path, *, cookie="", threads=4, seconds=10.0):

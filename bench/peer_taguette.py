@@ -31,7 +31,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -43,6 +42,8 @@ from html.parser import HTMLParser
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
+
+from common import free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 TAGUETTE_VERSION = "1.5.2"
@@ -64,12 +65,6 @@ main()
 
 def log(message):
     print(f"[peer] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(port, path, headers=None, seconds=60):
@@ -443,11 +438,6 @@ def plan_highlights(passages, tags, count, rng):
         chosen = rng.sample(tags, rng.randint(1, 3))
         spans.append({"passage": passage["uuid"], "start": start, "end": start + length, "tags": chosen})
     return spans
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def figures(samples):

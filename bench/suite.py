@@ -34,6 +34,7 @@ from annotations.management.commands import generate_corpus as corpus  # noqa: E
 from annotations.models import Comment, Passage, Report, SourceLink, TaggedPassage, Workspace  # noqa: E402
 from annotations.search import _backend, parse_query, search  # noqa: E402
 from bench import api, carry_over, loadgen  # noqa: E402
+from bench.common import free_port  # noqa: E402
 
 SEARCH_PASSAGES = int(os.environ.get("BENCH_PASSAGES", "100000"))
 PASSAGES_PER_REPORT = 1000
@@ -326,12 +327,6 @@ def fixtures(tmp, fresh_database_url):
     seconds, rss, _out = manage("import_fixture", str(target), env=env)
     figures["import"] = {"seconds": round(seconds, 1), "peak_rss_mb": rss, "into": "an empty, migrated database"}
     return figures
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def gunicorn():

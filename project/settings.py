@@ -9,16 +9,23 @@ Environment variables:
                      (X-Forwarded-Proto). Empty (the default): both headers are ignored.
     STATIC_ROOT      where collectstatic writes (default: staticfiles/ in the project)
     ALLOWED_HOSTS    comma-separated host names (default: localhost names when DEBUG)
+    CSRF_TRUSTED_ORIGINS   comma-separated origins allowed to post forms, e.g. https://workbench.example.org
+    SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS   without DEBUG: redirect to https (on), HSTS (one year)
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/annotations (default: SQLite file db.sqlite3)
+    CONN_MAX_AGE     seconds a PostgreSQL connection is kept (60; SQLite always opens anew)
     REPORT_MAX_UPLOAD_MB   largest report file accepted by the importer (default 20)
     IMPORT_TIME_LIMIT_SECONDS, IMPORT_MEMORY_LIMIT_MB   limits of the parser's child process (60, 1024)
     REPORT_MAX_SECTIONS, REPORT_MAX_PASSAGES, REPORT_MAX_CHARACTERS   per report (5000, 50000, 10 million)
     COMMENT_WRITES_PER_MINUTE, TAG_WRITES_PER_MINUTE   per user (30, 120); more answer 429
+    API_RATE_LIMIT         REST API requests per token (default "1200/min")
+    AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES   wrong passwords before a login locks, for how long (5, 30)
     JOBS_REDIS_URL, JOBS_SQLITE_PATH, JOBS_WORKERS, JOBS_IMMEDIATE   background jobs (see below)
+    JOB_MAX_SECONDS        a job running longer on a machine that no longer answers counts as failed (1800)
     FIXTURE_MAX_MB         largest fixture import_fixture reads (default 1024)
     ANNOTATION_BASE_URL    prefix of the ids in W3C Web Annotation exports (default "urn:uuid:")
     CACHE_URL (or REDIS_URL)  redis://host:6379/0 for the shared cache in production (default: local memory)
     CACHE_KEY_PREFIX       prefix of this instance's cache keys (default: none)
+    LOG_LEVEL              of the console log (default WARNING)
 """
 
 import os
@@ -174,10 +181,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -239,10 +243,8 @@ ANNOTATION_BASE_URL = os.environ.get("ANNOTATION_BASE_URL", "urn:uuid:")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+# Django's defaults already send X-Frame-Options: DENY, nosniff and Referrer-Policy: same-origin,
+# and keep the session cookie from scripts.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 if TRUSTED_PROXIES:
     # TrustedProxyMiddleware drops X-Forwarded-Proto from every other client, so it is safe to read.

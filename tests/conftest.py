@@ -23,6 +23,24 @@ from annotations.models import (
 )
 
 
+@pytest.fixture
+def within_budget(django_assert_max_num_queries):
+    """`within_budget(budget, client.get, url, ..., shows="text")`: the request runs at most `budget`
+    queries AND answers `status` with `shows` in it (a string or a list of them). A budget alone
+    passes for a 404 or an empty page, which run fewer queries than the page under test."""
+
+    def request(budget, send, *args, shows, status=200, **kwargs):
+        with django_assert_max_num_queries(budget):
+            response = send(*args, **kwargs)
+        assert response.status_code == status
+        content = response.content.decode()
+        for text in [shows] if isinstance(shows, str) else shows:
+            assert text in content
+        return response
+
+    return request
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters and rendered fragments of one test must not leak into the next."""

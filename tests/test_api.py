@@ -48,12 +48,17 @@ def test_a_token_is_shown_once_and_stored_hashed(client, annotator, workspace):
     created = client.post(reverse("annotations:token-list"), {"name": "R script", "workspace": workspace.slug})
     assert created.status_code == 201
     secret = created.context["secret"]
-    assert secret.startswith("awb_") and secret in created.content.decode()
+    assert secret.startswith("awb_")
+    assert secret in created.content.decode()
     token = ApiToken.objects.get(user=annotator)
-    assert token.key_hash == ApiToken.digest(secret) and secret not in token.key_hash
+    assert token.key_hash == ApiToken.digest(secret)
+    assert secret not in token.key_hash
     assert (token.workspace, token.read_only, token.last_used_at) == (workspace, False, None)
     listed = client.get(reverse("annotations:token-list")).content.decode()
-    assert "R script" in listed and token.key_hint in listed and secret not in listed and "never" in listed
+    assert "R script" in listed
+    assert token.key_hint in listed
+    assert secret not in listed
+    assert "never" in listed
     assert client.get(API + "/workspaces/", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None
@@ -69,7 +74,8 @@ def test_the_token_form_refuses_bad_input(client, annotator, other_workspace):
         assert response.status_code == 400
     assert not ApiToken.objects.exists()
     xss = client.post(reverse("annotations:token-list"), {"name": "<script>alert(1)</script>"})
-    assert xss.status_code == 201 and b"<script>alert(1)" not in xss.content
+    assert xss.status_code == 201
+    assert b"<script>alert(1)" not in xss.content
 
 
 def test_a_revoked_token_no_longer_opens_the_api(client, annotator):
@@ -81,7 +87,8 @@ def test_a_revoked_token_no_longer_opens_the_api(client, annotator):
     assert response.status_code == 302
     anonymous = Client()
     refused = anonymous.get(API + "/workspaces/", headers=headers)
-    assert refused.status_code == 401 and refused.json() == {"detail": "Unauthorized"}
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "Unauthorized"}
     assert "revoked" in client.get(reverse("annotations:token-list")).content.decode()
 
 
@@ -105,7 +112,8 @@ def test_a_read_only_token_reads_but_never_writes(client, reading_report, curato
     passage = reading_report.passages.get(order=3)
     assert call(client, "GET", f"/passages/{passage.uuid}/", headers).status_code == 200
     refused = call(client, "POST", f"/passages/{passage.uuid}/tags/", headers, {"name": "Energy"})
-    assert refused.status_code == 403 and refused.json() == {"detail": "This token is read-only."}
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "This token is read-only."}
     assert not passage.tags.exists()
 
 
@@ -135,7 +143,8 @@ def test_the_browser_session_works_with_its_csrf_token(reading_report, annotator
     assert browser.get(path).status_code == 200
     body = json.dumps({"name": "Energy"})
     refused = browser.post(path, body, content_type="application/json")
-    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
     browser.get(reverse("annotations:token-list"))
     csrf = browser.cookies["csrftoken"].value
     assert browser.post(path, body, content_type="application/json", headers={"X-CSRFToken": csrf}).status_code == 201
@@ -148,18 +157,23 @@ def test_errors_are_json_with_a_clear_message(client, reading_report, annotator)
     headers = auth(annotator)
     passage = reading_report.passages.get(order=2)
     empty = call(client, "POST", f"/passages/{passage.uuid}/comments/", headers, {"body": "   "})
-    assert empty.status_code == 400 and empty.json() == {"detail": "A comment cannot be empty."}
+    assert empty.status_code == 400
+    assert empty.json() == {"detail": "A comment cannot be empty."}
     malformed = client.post(
         f"{API}/passages/{passage.uuid}/comments/", "{", content_type="application/json", headers=headers
     )
-    assert malformed.status_code in (400, 422) and malformed.json()["detail"]
+    assert malformed.status_code in (400, 422)
+    assert malformed.json()["detail"]
     missing = call(client, "POST", f"/passages/{passage.uuid}/comments/", headers, {})
-    assert missing.status_code == 422 and "body" in missing.json()["detail"]
+    assert missing.status_code == 422
+    assert "body" in missing.json()["detail"]
     outside = call(client, "POST", f"/passages/{passage.uuid}/highlights/", headers,
                    {"selector": [{"type": "TextPositionSelector", "start": 5, "end": 5000}]})  # fmt: skip
-    assert outside.status_code == 400 and "outside the passage" in outside.json()["detail"]
+    assert outside.status_code == 400
+    assert "outside the passage" in outside.json()["detail"]
     bad_status = call(client, "GET", "/passages/?status=nonsense", headers)
-    assert bad_status.status_code == 422 and "status" in bad_status.json()["detail"]
+    assert bad_status.status_code == 422
+    assert "status" in bad_status.json()["detail"]
     assert call(client, "GET", "/passages/?cursor=%%%", headers).status_code in (400, 422)
     huge = call(client, "POST", f"/passages/{passage.uuid}/tags/", headers, {"name": "x" * 10_000})
     assert huge.status_code == 422
@@ -171,7 +185,8 @@ def test_hostile_text_comes_back_as_data(client, reading_report, annotator):
     passage = reading_report.passages.get(order=2)
     payload = '<img src=x onerror="alert(1)"> =HYPERLINK("http://evil")'
     created = call(client, "POST", f"/passages/{passage.uuid}/comments/", headers, {"body": payload})
-    assert created.status_code == 201 and created["Content-Type"].startswith("application/json")
+    assert created.status_code == 201
+    assert created["Content-Type"].startswith("application/json")
     assert created.json()["body"] == payload
 
 
@@ -221,15 +236,18 @@ def test_a_stale_version_gets_409_and_the_current_state(client, reading_report, 
     services.passage_set_status(passage=passage, status="flagged")  # someone else, meanwhile
     stale = call(client, "PATCH", f"/passages/{passage.uuid}/", headers, {"status": "approved", "version": 1})
     assert stale.status_code == 409
-    assert stale.json()["current"]["status"] == "flagged" and stale.json()["current"]["version"] == 2
+    assert stale.json()["current"]["status"] == "flagged"
+    assert stale.json()["current"]["version"] == 2
     fresh = call(client, "PATCH", f"/passages/{passage.uuid}/", headers, {"status": "approved", "version": 2})
-    assert fresh.status_code == 200 and fresh.json()["version"] == 3
+    assert fresh.status_code == 200
+    assert fresh.json()["version"] == 3
 
     comment = Comment.objects.filter(passage=passage, parent=None, highlight=None).get()
     services.comment_edit(comment=comment, body="Edited meanwhile")
     mine = auth(annotator)
     conflict = call(client, "PATCH", f"/comments/{comment.uuid}/", mine, {"body": "Mine", "version": 1})
-    assert conflict.status_code == 409 and conflict.json()["current"]["body"] == "Edited meanwhile"
+    assert conflict.status_code == 409
+    assert conflict.json()["current"]["body"] == "Edited meanwhile"
 
 
 # --- Query budgets: a fixed number of queries whatever the rows ----------------------------------
@@ -262,7 +280,8 @@ def test_list_query_budgets_do_not_grow_with_rows(client, workspace, annotator, 
         url = API + path.format(report=report.uuid, passage=passage.uuid)
         with django_assert_max_num_queries(10) as queries:
             response = client.get(url, headers=headers)
-        assert response.status_code == 200 and shown in response.content.decode()
+        assert response.status_code == 200
+        assert shown in response.content.decode()
         return len(queries)
 
     fetch()  # the token's first use records its last-used time: one write, once a minute
@@ -294,7 +313,8 @@ def test_round_trip_of_tags_highlights_comments_and_links(client, reading_report
     base = f"/passages/{passage.uuid}"
 
     tag = call(client, "POST", f"{base}/tags/", headers, {"name": "Pipelines"})
-    assert tag.status_code == 201 and tag.json()["tag"] == "Pipelines"
+    assert tag.status_code == 201
+    assert tag.json()["tag"] == "Pipelines"
     assert [t["tag"] for t in call(client, "GET", f"{base}/tags/", headers).json()] == ["Pipelines"]
     assert "Remove tag Pipelines" in panel(client, passage)
     assert call(client, "DELETE", f"{base}/tags/pipelines/", headers).status_code == 204
@@ -311,7 +331,8 @@ def test_round_trip_of_tags_highlights_comments_and_links(client, reading_report
     assert call(client, "POST", f"{path}/tags/", headers, {"name": "Treaty"}).json()["tags"] == ["Orgs", "Treaty"]
     assert call(client, "DELETE", f"{path}/tags/orgs/", headers).status_code == 204
     assert call(client, "GET", path + "/", headers).json()["tags"] == ["Treaty"]
-    assert highlight["uuid"] in panel(client, passage) and '<span class="chip small"' in panel(client, passage)
+    assert highlight["uuid"] in panel(client, passage)
+    assert '<span class="chip small"' in panel(client, passage)
     assert call(client, "DELETE", path + "/", headers).status_code == 204
     assert highlight["uuid"] not in panel(client, passage)
 
@@ -319,10 +340,12 @@ def test_round_trip_of_tags_highlights_comments_and_links(client, reading_report
     reply = call(client, "POST", f"{base}/comments/", headers, {"body": "Done", "parent": comment["uuid"]}).json()
     assert reply["parent"] == comment["uuid"]
     edited = call(client, "PATCH", f"/comments/{comment['uuid']}/", headers, {"body": "Check the year", "version": 1})
-    assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert edited.status_code == 200
+    assert edited.json()["version"] == 2
     assert "Check the year" in panel(client, passage)
     resolved = call(client, "POST", f"/comments/{reply['uuid']}/resolve/", headers, {"resolved": True})
-    assert resolved.json()["uuid"] == comment["uuid"] and resolved.json()["resolved"] is True
+    assert resolved.json()["uuid"] == comment["uuid"]
+    assert resolved.json()["resolved"] is True
     assert call(client, "DELETE", f"/comments/{reply['uuid']}/", headers).status_code == 204
     assert call(client, "GET", f"/comments/{reply['uuid']}/", headers).json()["deleted"] is True
     assert "Done" not in panel(client, passage)
@@ -332,11 +355,13 @@ def test_round_trip_of_tags_highlights_comments_and_links(client, reading_report
     assert source.status_code == 201
     again = call(client, "POST", f"/workspaces/{workspace.slug}/sources/", headers,
                  {"url": "HTTPS://example.org/pipelines/", "title": "Same"})  # fmt: skip
-    assert again.status_code == 200 and again.json()["uuid"] == source.json()["uuid"]
+    assert again.status_code == 200
+    assert again.json()["uuid"] == source.json()["uuid"]
     link = call(
         client, "POST", f"{base}/source-links/", headers, {"source": source.json()["uuid"], "relation": "supports"}
     )
-    assert link.status_code == 201 and link.json()["source"]["title"] == "Pipeline politics"
+    assert link.status_code == 201
+    assert link.json()["source"]["title"] == "Pipeline politics"
     shown = '<a href="https://example.org/pipelines" rel="noopener noreferrer nofollow" target="_blank">'
     assert shown in panel(client, passage)
     assert call(client, "DELETE", f"/source-links/{link.json()['uuid']}/", headers).status_code == 204
@@ -360,10 +385,12 @@ def test_round_trip_of_status_members_uploads_and_merges(
 
     make_member(workspace, "newbie", Role.VIEWER).memberships.all().delete()
     added = call(client, "PUT", f"/workspaces/{workspace.slug}/members/newbie/", headers, {"role": "annotator"})
-    assert added.status_code == 200 and added.json() == {"username": "newbie", "full_name": "", "role": "annotator"}
+    assert added.status_code == 200
+    assert added.json() == {"username": "newbie", "full_name": "", "role": "annotator"}
     assert "newbie" in client.get(reverse("annotations:member-list", args=[workspace.slug])).content.decode()
     last = call(client, "PUT", f"/workspaces/{workspace.slug}/members/carl/", headers, {"role": "viewer"})
-    assert last.status_code == 400 and "at least one curator" in last.json()["detail"]
+    assert last.status_code == 400
+    assert "at least one curator" in last.json()["detail"]
     assert call(client, "DELETE", f"/workspaces/{workspace.slug}/members/newbie/", headers).status_code == 204
     assert "newbie" not in client.get(reverse("annotations:member-list", args=[workspace.slug])).content.decode()
 
@@ -382,11 +409,13 @@ def test_round_trip_of_status_members_uploads_and_merges(
     )
     bad = client.post(f"{API}/workspaces/{workspace.slug}/reports/",
                       {"file": SimpleUploadedFile("x.exe", b"MZ")}, headers=headers)  # fmt: skip
-    assert bad.status_code == 400 and "unsupported file type" in bad.json()["detail"]
+    assert bad.status_code == 400
+    assert "unsupported file type" in bad.json()["detail"]
 
     merged = call(client, "POST", f"/workspaces/{workspace.slug}/tags/merge/", headers,
                   {"survivor": "Security", "merged": ["energy"]})  # fmt: skip
-    assert merged.status_code == 200 and merged.json()["merged"] == 1
+    assert merged.status_code == 200
+    assert merged.json()["merged"] == 1
     assert not Tag.objects.filter(name="Energy").exists()
     assert "Energy" not in client.get(reverse("annotations:tag-list", args=[workspace.slug])).content.decode()
     unknown = call(client, "POST", f"/workspaces/{workspace.slug}/tags/merge/", headers,

@@ -76,7 +76,8 @@ def test_the_container_pages_its_annotations(client, workspace, annotator, monke
     seen, page_url = [], collection["first"]["id"]
     while page_url:
         page = client.get(page_url.removeprefix("http://testserver"), headers=headers).json()
-        assert page["type"] == "AnnotationPage" and page["partOf"]["total"] == total
+        assert page["type"] == "AnnotationPage"
+        assert page["partOf"]["total"] == total
         seen += [item["id"] for item in page["items"]]
         page_url = page.get("next")
     assert len(seen) == len(set(seen)) == total
@@ -110,7 +111,8 @@ def test_posting_a_tagging_with_selectors_makes_a_highlight_with_tags(client, re
     assert created["body"]["value"] == "Region"
     assert created["target"]["selector"][1] == position
     got = client.get(response["Location"].removeprefix("http://testserver"), headers=bearer(annotator))
-    assert got.json() == created and got["ETag"] == response["ETag"]
+    assert got.json() == created
+    assert got["ETag"] == response["ETag"]
 
 
 def test_posting_a_quote_alone_finds_the_span(client, reading_report, annotator):
@@ -121,7 +123,8 @@ def test_posting_a_quote_alone_finds_the_span(client, reading_report, annotator)
                     bearer(annotator))  # fmt: skip
     assert response.status_code == 201, response.content
     comment = Comment.objects.get(passage=passage)
-    assert comment.body == "Which *SCO* summit?" and comment.highlight.exact == "SCO"
+    assert comment.body == "Which *SCO* summit?"
+    assert comment.highlight.exact == "SCO"
     assert response.json()["motivation"] == "commenting"
 
 
@@ -172,9 +175,11 @@ def test_bad_annotations_are_refused_and_leave_nothing(client, reading_report, a
 def test_malformed_posts_get_clear_errors(client, reading_report, annotator):
     headers = bearer(annotator)
     not_json = client.post(url(reading_report), "{", content_type="application/ld+json", headers=headers)
-    assert not_json.status_code == 400 and "not valid JSON" in not_json.json()["detail"]
+    assert not_json.status_code == 400
+    assert "not valid JSON" in not_json.json()["detail"]
     wrong_type = client.post(url(reading_report), "{}", content_type="text/plain", headers=headers)
-    assert wrong_type.status_code == 415 and wrong_type["Accept-Post"] == MEDIA_TYPE
+    assert wrong_type.status_code == 415
+    assert wrong_type["Accept-Post"] == MEDIA_TYPE
     huge = client.post(
         url(reading_report), "[" + "1," * 100_000 + "1]", content_type="application/json", headers=headers
     )
@@ -209,7 +214,8 @@ def test_a_tag_annotation_is_renamed_by_put_and_removed_by_delete(client, readin
     tagging["body"]["value"] = "Energy"
     put = client.put(created["Location"].removeprefix("http://testserver"), json.dumps(tagging),
                      content_type="application/ld+json", headers=bearer(annotator))  # fmt: skip
-    assert put.status_code == 200 and put.json()["body"]["value"] == "Energy"
+    assert put.status_code == 200
+    assert put.json()["body"]["value"] == "Energy"
     assert [link.tag.name for link in TaggedPassage.objects.filter(content_object=passage)] == ["Energy"]
     assert (
         client.delete(put.json()["id"].removeprefix("http://testserver"), headers=bearer(annotator)).status_code == 204
@@ -226,7 +232,8 @@ def test_the_browser_session_needs_its_csrf_token_to_post(reading_report, annota
     passage = reading_report.passages.get(order=2)
     body = annotation(passage_target(passage), {"type": "TextualBody", "value": "Hi"}, "commenting")
     refused = browser.post(url(reading_report), json.dumps(body), content_type="application/ld+json")
-    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
     assert browser.get(url(reading_report)).status_code == 200
     browser.get("/account/tokens/")  # a page with a form sets the CSRF cookie
     token = browser.cookies["csrftoken"].value
@@ -246,7 +253,8 @@ def test_the_container_query_budget_does_not_grow_with_annotations(client, works
     def fetch():
         with django_assert_max_num_queries(20) as queries:
             response = client.get(url(report), headers=headers)
-        assert response.status_code == 200 and "Overlapping *span*" in response.content.decode()
+        assert response.status_code == 200
+        assert "Overlapping *span*" in response.content.decode()
         return len(queries), response.json()["total"]
 
     few, total = fetch()
@@ -254,4 +262,5 @@ def test_the_container_query_budget_does_not_grow_with_annotations(client, works
         services.passage_add_tag(passage=passage, name="More", user=annotator)
         services.highlight_create(passage=passage, start=0, end=4, user=annotator, tags=["Span"], comment="Hm")
     many, bigger_total = fetch()
-    assert many == few and bigger_total > total + 10
+    assert many == few
+    assert bigger_total > total + 10

@@ -18,7 +18,8 @@ def whole_instance(annotated_report, other_workspace, outsider):
     call_command("seed_demo", stdout=StringIO())
     make_member(other_workspace, "olga", "annotator")
     make_annotated_report(other_workspace, outsider, passages=12, title="Water politics in the Ferghana valley")
-    assert Workspace.objects.count() == 3 and Report.objects.count() == 3
+    assert Workspace.objects.count() == 3
+    assert Report.objects.count() == 3
 
 
 def backup(tmp_path):

@@ -65,7 +65,8 @@ def test_concurrent_status_changes_with_the_same_version_one_wins_one_conflicts(
     run_together([lambda: change("approved"), lambda: change("flagged")])
     assert sorted(outcomes) in (["approved", "conflict"], ["conflict", "flagged"])
     passage = Passage.objects.get(pk=passage.pk)
-    assert passage.version == 2 and passage.status in outcomes
+    assert passage.version == 2
+    assert passage.status in outcomes
 
 
 def test_importing_a_report_while_others_annotate_another_one(workspace, other_workspace, curator):
@@ -140,7 +141,8 @@ def test_linking_a_new_source_does_not_wait_for_an_import_into_the_same_workspac
         thread.join()
 
     import_report_file(SEED_REPORT, workspace=workspace, imported_by=curator, progress=add_source)
-    assert outcome and set(outcome) == {"Found meanwhile"}
+    assert outcome
+    assert set(outcome) == {"Found meanwhile"}
 
 
 def test_two_uploads_of_the_same_file_at_once_create_one_report(workspace, curator):

@@ -13,7 +13,8 @@ from .conftest import log_in_with_password
 def test_seed_demo_builds_an_annotated_report_once(db, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert demo.DEMO_PASSWORD in out and "demo" in out
+    assert demo.DEMO_PASSWORD in out
+    assert "demo" in out
 
     report = Report.objects.get(workspace__slug="demo")
     assert report.passages.count() > 50
@@ -63,10 +64,12 @@ def test_demo_fixture_is_in_sync_with_seed_demo(db, tmp_path):
 def test_demo_fixture_loads_with_loaddata(db):
     call_command("loaddata", "fixtures/demo.json", verbosity=0)
     report = Report.objects.get(workspace__slug=demo.WORKSPACE_SLUG)
-    assert report.passages.count() > 50 and Comment.objects.count() == 7
+    assert report.passages.count() > 50
+    assert Comment.objects.count() == 7
 
 
 def test_loading_the_demo_fixture_twice_changes_nothing(db):
     call_command("loaddata", "fixtures/demo.json", verbosity=0)
     call_command("loaddata", "fixtures/demo.json", verbosity=0)
-    assert Report.objects.count() == 1 and Comment.objects.count() == 7
+    assert Report.objects.count() == 1
+    assert Comment.objects.count() == 7

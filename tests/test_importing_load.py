@@ -145,7 +145,10 @@ def test_upload_bytes_with_user_history_and_progress(workspace, django_user_mode
         imported_by=user,
         progress=lambda what, done, total: steps.append((what, done, total)),
     )
-    assert result.created and result.passages == 3 and result.notes == 1 and result.footnote_refs == 1
+    assert result.created
+    assert result.passages == 3
+    assert result.notes == 1
+    assert result.footnote_refs == 1
     assert result.report.imported_by == user
     assert steps[-1] == ("writing passages", 4, 4)
     passage = result.report.passages.order_by("order").first()

@@ -239,7 +239,8 @@ def test_notes_section_bodies_become_notes():
         ("1", "Smith, Widgets (London, 2001), 12."),
         ("2", "Jones, More Widgets, 2003, a note that wraps onto a second line."),
     ]
-    assert report.sections[-1].title == "Notes" and report.sections[-1].passages == []
+    assert report.sections[-1].title == "Notes"
+    assert report.sections[-1].passages == []
 
 
 def test_indented_first_lines_start_paragraphs():
@@ -290,9 +291,11 @@ def test_audit_report_sample_cover_contents_footnotes_and_recommendations():
         "Inspections Were Mostly Timely",
         "Recommendations for Executive Action",
     ]
-    assert "June 2023" not in titles and "Objectives, Scope, and Methodology" not in " ".join(titles)
+    assert "June 2023" not in titles
+    assert "Objectives, Scope, and Methodology" not in " ".join(titles)
     everything = " ".join(texts(report))
-    assert "Page 1" not in everything and "GAO-23-104512 Bridge Safety" not in everything
+    assert "Page 1" not in everything
+    assert "GAO-23-104512 Bridge Safety" not in everything
     first = next(p for p in body(report) if p.text.startswith("The nation's roughly 620,000 bridges"))
     assert first.footnotes == ["1", "2"]
     assert "4.5 billion vehicle trips each day. States inspect" in first.text

@@ -24,8 +24,11 @@ def test_an_upload_answers_at_once_with_a_queued_job(client, curator):
     client.force_login(curator)
     response = upload(client, "brief.txt", TEXT)  # on-commit callbacks not run: no worker has it yet
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
-    assert job.status == Job.Status.QUEUED and job.created_by == curator and bytes(job.payload) == TEXT
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
+    assert job.status == Job.Status.QUEUED
+    assert job.created_by == curator
+    assert bytes(job.payload) == TEXT
     assert not Report.objects.exists()
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Waiting for a worker" in page
@@ -39,11 +42,16 @@ def test_the_job_page_polls_until_the_job_has_run_then_shows_the_result(client, 
     jobs.run_job(job.pk)  # JOBS_IMMEDIATE: runs here, as a worker would
     fragment = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
     report = Report.objects.get()
-    assert fragment.startswith('<section id="job"') and "hx-trigger" not in fragment
-    assert "Imported “A title”: 2 passages." in fragment and report.get_absolute_url() in fragment
+    assert fragment.startswith('<section id="job"')
+    assert "hx-trigger" not in fragment
+    assert "Imported “A title”: 2 passages." in fragment
+    assert report.get_absolute_url() in fragment
     job.refresh_from_db()
-    assert job.status == Job.Status.SUCCEEDED and job.report == report and job.payload in (b"", memoryview(b""))
-    assert job.phase == "writing passages" and job.done == job.total == 2
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.report == report
+    assert job.payload in (b"", memoryview(b""))
+    assert job.phase == "writing passages"
+    assert job.done == job.total == 2
 
 
 def test_a_failed_job_shows_the_reason_and_saves_nothing(client, curator, django_capture_on_commit_callbacks):
@@ -51,16 +59,19 @@ def test_a_failed_job_shows_the_reason_and_saves_nothing(client, curator, django
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, "broken.pdf", b"%PDF-1.4\n garbage that is no PDF at all")
     job = Job.objects.get()
-    assert job.status == Job.Status.FAILED and job.message.startswith("corrupt PDF")
+    assert job.status == Job.Status.FAILED
+    assert job.message.startswith("corrupt PDF")
     page = client.get(response["Location"]).content.decode()
     assert "broken.pdf: corrupt PDF" in page
-    assert not Report.objects.exists() and not Passage.objects.exists()
+    assert not Report.objects.exists()
+    assert not Passage.objects.exists()
 
 
 def test_an_unsupported_file_is_refused_at_once_without_a_job(client, curator):
     client.force_login(curator)
     response = upload(client, "report.exe", b"MZ")
-    assert response.status_code == 400 and "report.exe: unsupported file type (.exe)" in response.content.decode()
+    assert response.status_code == 400
+    assert "report.exe: unsupported file type (.exe)" in response.content.decode()
     assert not Job.objects.exists()
 
 
@@ -81,7 +92,8 @@ def test_a_job_whose_worker_died_is_shown_failed(client, curator, workspace):
     client.force_login(curator)
     page = client.get(job.get_absolute_url()).content.decode()
     job.refresh_from_db()
-    assert job.status == Job.Status.FAILED and job.message == jobs.WORKER_DIED
+    assert job.status == Job.Status.FAILED
+    assert job.message == jobs.WORKER_DIED
     assert "big.txt: The worker running this job stopped" in page
 
 
@@ -104,4 +116,5 @@ def test_a_job_is_claimed_once(workspace):
     jobs.run_job(job.pk)
     jobs.run_job(job.pk)  # queued twice (a retry, a second worker): the second finds it taken
     job.refresh_from_db()
-    assert job.message.startswith("Imported “A title”") and Report.objects.count() == 1
+    assert job.message.startswith("Imported “A title”")
+    assert Report.objects.count() == 1

@@ -37,7 +37,8 @@ def test_each_workspace_tags_from_its_own_codebook(report, other_workspace):
     passage = report.passages.first()
     passage.tags.add("sco")
     ours = passage.tags.get()
-    assert ours != theirs and ours.workspace == report.workspace
+    assert ours != theirs
+    assert ours.workspace == report.workspace
     with pytest.raises(ValidationError):
         passage.tags.add(theirs)
     link = TaggedPassage(content_object=report.passages.last(), tag=theirs)
@@ -51,7 +52,9 @@ def test_any_name_gets_an_ascii_slug(workspace, name):
     tag = Tag(workspace=workspace, name=name)
     tag.full_clean(exclude=["slug"])
     tag.save()
-    assert tag.slug and tag.slug.isascii() and tag.slug.replace("-", "").isalnum()
+    assert tag.slug
+    assert tag.slug.isascii()
+    assert tag.slug.replace("-", "").isalnum()
 
 
 def test_tag_rules_live_in_the_model(workspace):

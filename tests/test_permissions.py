@@ -3,8 +3,10 @@ from annotations.models import Membership
 
 
 def test_roles_rank(workspace, viewer, annotator, curator, outsider):
-    assert permissions.can_read(viewer, workspace) and not permissions.can_annotate(viewer, workspace)
-    assert permissions.can_annotate(annotator, workspace) and not permissions.can_curate(annotator, workspace)
+    assert permissions.can_read(viewer, workspace)
+    assert not permissions.can_annotate(viewer, workspace)
+    assert permissions.can_annotate(annotator, workspace)
+    assert not permissions.can_curate(annotator, workspace)
     assert permissions.can_curate(curator, workspace)
     assert not permissions.can_read(outsider, workspace)
 
@@ -23,12 +25,13 @@ def test_only_membership_opens_a_workspace_superusers_curate(workspace, other_wo
     Membership.objects.create(workspace=other_workspace, user=staff_curator, role="curator")
     root = django_user_model.objects.create_user("root", is_staff=True, is_superuser=True)
     for user in (staff, staff_curator):
-        assert permissions.role_in(user, workspace) is None and not permissions.can_read(user, workspace)
-        assert workspace not in permissions.user_workspaces(user)
+        assert permissions.role_in(user, workspace) is None
+        assert not permissions.can_read(user, workspace)
+        assert workspace not in permissions.visible_workspaces(user)
         assert permissions.workspace_members(user, workspace) == []
     assert permissions.can_curate(staff_curator, other_workspace)
     assert permissions.can_curate(root, workspace)
-    assert set(permissions.user_workspaces(root)) == {workspace, other_workspace}
+    assert set(permissions.visible_workspaces(root)) == {workspace, other_workspace}
 
 
 def test_anonymous_has_no_role(workspace):
@@ -42,10 +45,9 @@ def test_switcher_and_members_come_from_one_membership_query(
 ):
     Membership.objects.create(workspace=other_workspace, user=annotator, role="viewer")
     with django_assert_num_queries(1):
-        assert [w.slug for w in permissions.user_workspaces(annotator)] == ["central-asia", "other"]
+        assert [w.slug for w in permissions.visible_workspaces(annotator)] == ["central-asia", "other"]
         assert [u.username for u in permissions.workspace_members(annotator, workspace)] == ["anna", "carl"]
         assert [u.username for u in permissions.workspace_members(annotator, other_workspace)] == ["anna", "otto"]
-        assert permissions.can_annotate(annotator, workspace) and not permissions.can_annotate(
-            annotator, other_workspace
-        )
+        assert permissions.can_annotate(annotator, workspace)
+        assert not permissions.can_annotate(annotator, other_workspace)
     assert permissions.workspace_members(outsider, workspace) == []

@@ -61,7 +61,9 @@ def wait_for(port, server, seconds=90):
 def test_readme_production_steps_serve_pages_with_debug_off(tmp_path):
     port = free_port()
     steps = readme_steps()
-    assert "collectstatic" in steps and "migrate" in steps and "check --deploy" in steps
+    assert "collectstatic" in steps
+    assert "migrate" in steps
+    assert "check --deploy" in steps
     env = production_env(tmp_path)
     log = open(tmp_path / "steps.log", "w")
     server = subprocess.Popen(
@@ -99,7 +101,8 @@ def test_readme_production_steps_serve_pages_with_debug_off(tmp_path):
 
         assert browser.log_in("prod", "pw-for-tests-only") == 302
         status, workspace_page, _ = browser.get("/w/prod/")
-        assert status == 200 and "Upload a report" in workspace_page
+        assert status == 200
+        assert "Upload a report" in workspace_page
 
         # An upload is imported by the job worker the steps started.
         status, _, headers = browser.upload(
@@ -114,7 +117,8 @@ def test_readme_production_steps_serve_pages_with_debug_off(tmp_path):
 
         status, missing, _ = browser.get("/no-such-page/")
         assert status == 404
-        assert "URLconf" not in missing and "Traceback" not in missing
+        assert "URLconf" not in missing
+        assert "Traceback" not in missing
 
         # Plain HTTP reaching the proxy is redirected to HTTPS.
         assert browser.get("/accounts/login/", headers={"X-Forwarded-Proto": "http"})[0] == 301

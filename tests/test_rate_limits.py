@@ -31,7 +31,8 @@ def test_comments_past_the_limit_are_refused_with_a_clear_429(client, annotator,
     assert htmx_post(client, "comment-reply", thread.uuid, {"body": "Reply"}).status_code == 429
     assert htmx_post(client, "comment-edit", thread.uuid, {"body": "Edited"}).status_code == 429
     thread.refresh_from_db()
-    assert thread.body == "Comment 0" and Comment.objects.count() == 3
+    assert thread.body == "Comment 0"
+    assert Comment.objects.count() == 3
 
 
 @override_settings(WRITE_RATE_LIMITS=LIMITS)

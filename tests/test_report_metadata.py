@@ -94,7 +94,8 @@ FIELDS = {
 def test_curator_corrects_the_report_details(client, curator, report):
     client.force_login(curator)
     response = client.post(metadata_url(report), FIELDS)
-    assert response.status_code == 302 and response["Location"] == report.get_absolute_url()
+    assert response.status_code == 302
+    assert response["Location"] == report.get_absolute_url()
     report.refresh_from_db()
     assert (report.title, *metadata_of(report)) == (
         "Types of Committee Hearings",
@@ -120,7 +121,8 @@ def test_curator_corrects_the_report_details(client, curator, report):
 def test_bad_details_are_refused_and_nothing_changes(client, curator, report, field, value, message):
     client.force_login(curator)
     response = client.post(metadata_url(report), {**FIELDS, field: value})
-    assert response.status_code == 400 and message in response.content
+    assert response.status_code == 400
+    assert message in response.content
     report.refresh_from_db()
     assert (report.title, report.authors) == ("A report", "")
 
@@ -144,8 +146,10 @@ def test_report_page_shows_the_details_escaped_and_the_form_only_to_curators(
         response = client.get(report.get_absolute_url())
     page = response.content.decode()
     assert response.status_code == 200
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
-    assert "R48903" in page and 'href="https://example.org/r"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert "R48903" in page
+    assert 'href="https://example.org/r"' in page
     assert "Edit report details" not in page
     client.force_login(curator)
     assert "Edit report details" in client.get(report.get_absolute_url()).content.decode()

@@ -68,7 +68,8 @@ def test_parse_query_keeps_only_real_terms(query):
     for group in parse_query(query):
         for term in group.include + group.exclude:
             assert any(ch.isalnum() for ch in term)
-            assert '"' not in term and "\x00" not in term
+            assert '"' not in term
+            assert "\x00" not in term
 
 
 def test_engine_queries_quote_every_term():

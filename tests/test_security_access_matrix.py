@@ -103,7 +103,7 @@ APP_ROWS = [
     row("annotations:passage-tag-add",       GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
     row("annotations:passage-tag-add",       POST, "passage",   L,   D,     O,    O,      H,       H,    H),
     row("annotations:passage-tag-remove",    GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
-    row("annotations:passage-tag-remove",    POST, "passage",   L,   D,     O,    O,      H,       H,    H),
+    row("annotations:passage-tag-remove",    POST, "passage",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:passage-status",        GET,  "passage",   L,   N,     N,    N,      N,       N,    N),
     row("annotations:passage-status",        POST, "passage",   L,   D,     D,    O,      H,       H,    H),
     row("annotations:comment-create",        GET,  "passage",   L,   N,     N,    N,      N,       N,    N),

@@ -1,6 +1,7 @@
 """Security headers and settings: CSP, framing, production hardening, safe redirects, login
 throttling and upload limits."""
 
+import json
 import os
 import subprocess
 import sys
@@ -26,15 +27,49 @@ def run_with_production_env(*args, **overrides):
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest, for the tests only.
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="project.settings", **overrides)
+    env = {key: value for key, value in env.items() if value is not None}  # None: leave it unset
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def production_setting(name):
-    result = run_with_production_env(
-        "-c", f"import django; django.setup(); from django.conf import settings; print(repr(settings.{name}))"
-    )
+# Settings read in a production process, all in one start (each start of Django costs seconds).
+READ_SETTINGS = """
+import json, sys, django
+django.setup()
+from django.conf import settings
+from huey.contrib.djhuey import HUEY
+shown = {name: repr(getattr(settings, name)) for name in sys.argv[1:]}
+print(json.dumps({**shown, "HUEY": type(HUEY).__name__}))
+"""
+SETTINGS_READ = [
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "DEBUG",
+    "SECURE_PROXY_SSL_HEADER",
+]
+
+
+def read_production_settings(tmp_path_factory, **overrides):
+    jobs = tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"
+    result = run_with_production_env("-c", READ_SETTINGS, *SETTINGS_READ, JOBS_SQLITE_PATH=str(jobs), **overrides)
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory):
+    """The settings of a production process, DEBUG left unset."""
+    return read_production_settings(tmp_path_factory, DEBUG=None)
+
+
+@pytest.fixture(scope="module")
+def production_with_services(tmp_path_factory):
+    """The settings of a production process behind a trusted proxy, with a Redis job queue."""
+    return read_production_settings(
+        tmp_path_factory, TRUSTED_PROXIES="10.0.0.1", JOBS_REDIS_URL="redis://127.0.0.1:6379/13"
+    )
 
 
 def test_deploy_check_passes_with_production_environment():
@@ -53,13 +88,14 @@ def test_deploy_check_passes_with_production_environment():
         ("DEBUG", "False"),
     ],
 )
-def test_production_settings_are_hardened(name, expected):
-    assert production_setting(name) == expected
+def test_production_settings_are_hardened(production, name, expected):
+    assert production[name] == expected
 
 
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_with_production_env("manage.py", "check", SECRET_KEY="")
-    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_pages_send_csp_without_inline_scripts_and_refuse_framing(client, viewer, report):
@@ -70,8 +106,10 @@ def test_pages_send_csp_without_inline_scripts_and_refuse_framing(client, viewer
         directive.strip().split(" ", 1) for directive in response["Content-Security-Policy"].split(";") if directive
     )
     assert policy["script-src"] == "'self'"
-    assert "unsafe-inline" not in policy["default-src"] and "unsafe-eval" not in policy["script-src"]
-    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy["default-src"]
+    assert "unsafe-eval" not in policy["script-src"]
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
 
@@ -164,13 +202,8 @@ def test_the_admin_login_is_throttled_too(client, staff_curator):
     assert client.post(reverse("admin:login"), wrong).status_code == 429
 
 
-def test_debug_is_off_unless_set():
-    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
-    env.update({key: value for key, value in PRODUCTION_ENV.items() if key != "DEBUG"})
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
-    env["DJANGO_SETTINGS_MODULE"] = "project.settings"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.stdout.strip() == "False", result.stderr
+def test_debug_is_off_unless_set(production):
+    assert production["DEBUG"] == "False"  # the deploy check above covers DEBUG=0
 
 
 def test_without_debug_or_secret_key_the_app_refuses_to_start_and_says_why():
@@ -182,14 +215,9 @@ def test_without_debug_or_secret_key_the_app_refuses_to_start_and_says_why():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_production_trusts_no_forwarded_scheme_unless_proxies_are_named():
-    assert production_setting("SECURE_PROXY_SSL_HEADER") == "None"
-    result = run_with_production_env(
-        "-c",
-        "import django; django.setup(); from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
-        TRUSTED_PROXIES="10.0.0.1",
-    )
-    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", result.stderr
+def test_production_trusts_no_forwarded_scheme_unless_proxies_are_named(production, production_with_services):
+    assert production["SECURE_PROXY_SSL_HEADER"] == "None"
+    assert production_with_services["SECURE_PROXY_SSL_HEADER"] == "('HTTP_X_FORWARDED_PROTO', 'https')"
 
 
 def test_deploy_check_passes_behind_a_trusted_proxy():
@@ -205,7 +233,8 @@ def test_deploy_check_passes_behind_a_trusted_proxy():
 def test_forwarded_proto_counts_only_from_a_trusted_proxy(client):
     login = reverse("login")
     spoofed = client.get(login, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="203.0.113.9")
-    assert spoofed.status_code == 301 and spoofed["Location"].startswith("https://")
+    assert spoofed.status_code == 301
+    assert spoofed["Location"].startswith("https://")
     proxied = client.get(login, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="10.0.0.1")
     assert proxied.status_code == 200
 
@@ -269,11 +298,6 @@ def test_production_static_storage_works_before_collectstatic(client, tmp_path, 
     assert 'href="/static/annotations/app.css"' in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "environment, engine",
-    [({}, "SqliteHuey"), ({"JOBS_REDIS_URL": "redis://127.0.0.1:6379/13"}, "RedisHuey")],
-)
-def test_jobs_queue_in_sqlite_by_default_and_in_redis_when_configured(environment, engine, tmp_path):
-    code = "import django; django.setup(); from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__)"
-    result = run_with_production_env("-c", code, JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3"), **environment)
-    assert result.stdout.strip() == engine, result.stderr
+def test_jobs_queue_in_sqlite_by_default_and_in_redis_when_configured(production, production_with_services):
+    assert production["HUEY"] == "SqliteHuey"
+    assert production_with_services["HUEY"] == "RedisHuey"

@@ -217,7 +217,8 @@ def test_markdown_keeps_nothing_that_runs(payload):
 
 def test_markdown_links_stay_and_say_noopener():
     html = render_markdown("[the charter](https://example.org/sco)")
-    assert 'href="https://example.org/sco"' in html and 'rel="noopener noreferrer nofollow"' in html
+    assert 'href="https://example.org/sco"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html
 
 
 @pytest.mark.parametrize(
@@ -232,7 +233,8 @@ def test_sources_accept_only_http_and_https(workspace, url):
     with pytest.raises(ValidationError):
         services.source_get_or_create(workspace=workspace, url=url, title="x")
     form = SourceLinkForm({"url": url, "title": "x", "kind": "other", "relation": "cites"}, workspace=workspace)
-    assert not form.is_valid() and "url" in form.errors
+    assert not form.is_valid()
+    assert "url" in form.errors
     assert not Source.objects.exists()
 
 
@@ -248,7 +250,9 @@ def test_hostile_http_source_urls_stay_inside_the_href(client, annotator, report
     links = re.findall(r'<a href="([^"]*)" rel="([^"]*)" target="([^"]*)">A source</a>', response.content.decode())
     assert len(links) == 1
     href, rel, target = links[0]
-    assert href.startswith(("https://", "http://")) and "noopener" in rel and "noreferrer" in rel
+    assert href.startswith(("https://", "http://"))
+    assert "noopener" in rel
+    assert "noreferrer" in rel
     assert target == "_blank"
 
 
@@ -269,4 +273,5 @@ def test_lockout_page_shows_a_hostile_username_as_text(db, client, settings):
         response = client.post(reverse("login"), {"username": payload, "password": "wrong"})
     assert response.status_code == 429
     problems, text = inspect(response.content.decode())
-    assert not problems and payload in text
+    assert not problems
+    assert payload in text

@@ -2,7 +2,17 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from annotations import services
-from annotations.models import Comment, Highlight, Passage, Source, SourceLink, Tag, TaggedHighlight, TaggedPassage
+from annotations.models import (
+    Comment,
+    Highlight,
+    Passage,
+    Report,
+    Source,
+    SourceLink,
+    Tag,
+    TaggedHighlight,
+    TaggedPassage,
+)
 
 
 @pytest.fixture
@@ -120,7 +130,9 @@ def test_source_get_or_create_matches_normalized_url_and_refuses_javascript(work
     again, created_again = services.source_get_or_create(
         workspace=workspace, url="HTTPS://www.istanbulprocess.org", title="dup"
     )
-    assert created and not created_again and again == source
+    assert created
+    assert not created_again
+    assert again == source
     with pytest.raises(ValidationError):
         services.source_get_or_create(workspace=workspace, url="javascript:alert(1)", title="x")
     assert Source.objects.count() == 1
@@ -130,7 +142,8 @@ def test_source_link_is_unique_per_relation(passages, workspace):
     source, _ = services.source_get_or_create(workspace=workspace, url="https://ecrats.org/", title="RATS")
     _, created = services.source_link_create(passage=passages[0], source=source, relation="cites")
     _, created_again = services.source_link_create(passage=passages[0], source=source, relation="cites")
-    assert created and not created_again
+    assert created
+    assert not created_again
     services.source_link_create(passage=passages[0], source=source, relation="supports")
     assert SourceLink.objects.count() == 2
 
@@ -153,4 +166,52 @@ def test_merge_sources_moves_links(passages, workspace):
     keep.refresh_from_db()
     assert (keep.doi, keep.notes) == ("10.1/x", "Russian page")
     assert sorted(SourceLink.objects.values_list("passage__order", "relation")) == [(1, "cites"), (2, "supports")]
+    assert Source.objects.count() == 1
+
+
+def test_highlight_delete_removes_the_highlight_and_its_tag_links(passages, annotator):
+    highlight = services.highlight_create(passage=passages[0], start=0, end=5, user=annotator, tags=["SCO"])
+    services.highlight_delete(highlight=highlight)
+    assert not Highlight.objects.exists()
+    assert not TaggedHighlight.objects.exists()
+
+
+def test_source_link_delete_keeps_the_source(passages, workspace):
+    source, _ = services.source_get_or_create(workspace=workspace, url="https://ecrats.org/", title="RATS")
+    link, _ = services.source_link_create(passage=passages[0], source=source)
+    services.source_link_delete(link=link)
+    assert not SourceLink.objects.exists()
+    assert Source.objects.get() == source
+
+
+def test_deletes_on_an_old_version_are_refused(passages, workspace, annotator):
+    highlight = services.highlight_create(passage=passages[0], start=0, end=5, user=annotator)
+    source, _ = services.source_get_or_create(workspace=workspace, url="https://ecrats.org/", title="RATS")
+    link, _ = services.source_link_create(passage=passages[0], source=source)
+    Report.objects.filter(pk=passages[0].report_id).update(is_latest=False)
+    stale = Passage.objects.get(pk=passages[0].pk)  # its report read afresh: an old version now
+    with pytest.raises(services.ServiceError, match="read-only"):
+        services.highlight_delete(highlight=Highlight.objects.select_related("passage").get(pk=highlight.pk))
+    with pytest.raises(services.ServiceError, match="read-only"):
+        services.source_link_delete(link=SourceLink.objects.get(pk=link.pk))
+    assert stale.highlights.count() == 1
+    assert stale.source_links.count() == 1
+
+
+def test_a_refused_link_to_a_new_url_leaves_no_new_source(passages):
+    with pytest.raises(ValidationError):
+        services.source_link_create_for_url(
+            passage=passages[0], url="https://example.org/new", source_fields={"title": "New"}, footnote="9" * 50
+        )
+    assert not Source.objects.exists()
+    assert not SourceLink.objects.exists()
+
+
+def test_a_link_to_a_known_url_reuses_its_source(passages, workspace):
+    source, _ = services.source_get_or_create(workspace=workspace, url="https://ecrats.org/", title="RATS")
+    link, created = services.source_link_create_for_url(
+        passage=passages[0], url="https://ECRATS.org", source_fields={"title": "Another title"}, relation="supports"
+    )
+    assert created
+    assert link.source == source
     assert Source.objects.count() == 1

@@ -80,7 +80,8 @@ def test_highlight_selectors_count_code_points_not_utf16_units(annotated_report,
     xinjiang = Highlight.objects.get(exact="新疆")
     target = next(a for a in annotations if a["id"] == f"urn:uuid:{xinjiang.uuid}")["target"]
     quote, position = target["selector"]
-    assert quote["type"] == "TextQuoteSelector" and quote["exact"] == "新疆"
+    assert quote["type"] == "TextQuoteSelector"
+    assert quote["exact"] == "新疆"
     assert text[position["start"] : position["end"]] == "新疆"
     # The 🚩 before it is one code point but two UTF-16 units: the offsets must not count it twice.
     utf16_start = len(text[: position["start"]].encode("utf-16-le")) // 2
@@ -108,7 +109,8 @@ def test_csv_has_one_row_per_passage_with_its_annotations(annotated_report, tmp_
     assert {row["report"] for row in rows} == {annotated_report.title}
     first = rows[0]
     assert first["highlight_quotes"] == "“🚩”; “新疆” [SCO]"
-    assert "上海合作组织" in first["text"] and "🚩" in first["text"]
+    assert "上海合作组织" in first["text"]
+    assert "🚩" in first["text"]
     assert (first["tags"], first["highlights"], first["comments"], first["open_threads"]) == (
         "three evils",
         "2",
@@ -180,7 +182,8 @@ def test_jsonld_targets_name_the_report_version_and_carry_both_selectors(annotat
     annotations = items(export(annotated_report, "jsonld", tmp_path))
     version = f"urn:uuid:{annotated_report.uuid}"
     targets = [a["target"] for a in annotations if a["motivation"] != "replying" and a["target"] != version]
-    assert targets and all(t["scope"] == version and t["source"].startswith("urn:uuid:") for t in targets)
+    assert targets
+    assert all(t["scope"] == version and t["source"].startswith("urn:uuid:") for t in targets)
     for target in (t for t in targets if "selector" in t):
         quote, position = target["selector"]
         passage = Passage.objects.get(uuid=target["source"].removeprefix("urn:uuid:"))

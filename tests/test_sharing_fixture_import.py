@@ -54,7 +54,8 @@ def test_importing_the_same_file_twice_changes_nothing(annotated_report, tmp_pat
     after_first = deep_dump()
     history = Passage.history.count()
     summary = import_(path)
-    assert "created 0, updated 0" in summary and "kept 0" in summary
+    assert "created 0, updated 0" in summary
+    assert "kept 0" in summary
     assert deep_dump() == after_first
     assert Passage.history.count() == history
 
@@ -88,7 +89,8 @@ def test_existing_users_are_matched_by_username_and_left_alone(annotated_report,
     Report.objects.all().delete()
     import_(path)
     carl = get_user_model().objects.get(username="carl")
-    assert carl.is_active and carl.check_password("pw-for-tests-only")
+    assert carl.is_active
+    assert carl.check_password("pw-for-tests-only")
     assert Report.objects.get().imported_by == carl
 
 
@@ -127,7 +129,8 @@ def test_dry_run_reports_and_changes_nothing(annotated_report, tmp_path):
     summary = import_(path, "--dry-run")
     assert summary.startswith("Dry run, nothing was changed")
     assert "annotations.passage: created 4" in summary
-    assert not Workspace.objects.exists() and not get_user_model().objects.exists()
+    assert not Workspace.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 def test_workspace_option_remaps_into_another_workspace(annotated_report, other_workspace, tmp_path):
@@ -275,7 +278,9 @@ def test_bad_records_are_refused_and_nothing_is_written(annotated_report, tmp_pa
     with pytest.raises(CommandError, match=message) as error:
         import_(path)
     assert "\n" not in str(error.value)
-    assert not Workspace.objects.exists() and not get_user_model().objects.exists() and not Passage.objects.exists()
+    assert not Workspace.objects.exists()
+    assert not get_user_model().objects.exists()
+    assert not Passage.objects.exists()
 
 
 def test_not_json_and_truncated_files_are_refused(annotated_report, tmp_path):
@@ -321,7 +326,8 @@ def test_two_instances_exchange_a_workspace_both_ways(annotated_report, workspac
     wipe()
     import_(from_a)  # back to instance A
     summary = import_(from_b)
-    assert "updated 1" in summary and "created 3" in summary
+    assert "updated 1" in summary
+    assert "created 3" in summary
     assert deep_dump() == state_b
 
 

@@ -54,7 +54,8 @@ def test_staff_curator_of_another_workspace_reads_nothing_of_ours(client, team_a
     ]:
         assert client.get(url).status_code == 404, url
     found = client.get(reverse("annotations:search"), {"q": "Центральная"})
-    assert found.status_code == 200 and b"Marramgrass" not in found.content
+    assert found.status_code == 200
+    assert b"Marramgrass" not in found.content
     menu = client.get(reverse("annotations:home"), follow=True).content.decode()
     assert team_a.workspace.name not in menu
 
@@ -72,7 +73,8 @@ def test_codebook_pages_and_autocomplete_list_only_the_workspace_tags(client, vi
         reverse("annotations:search"),
     ]:
         html = client.get(url).content.decode()
-        assert "Security" in html and "Their secret code" not in html, url
+        assert "Security" in html, url
+        assert "Their secret code" not in html, url
 
 
 def test_staff_curator_of_another_workspace_cannot_rename_or_merge_our_tags(client, team_a, staff_curator_of_b):
@@ -88,7 +90,8 @@ def test_staff_curator_of_another_workspace_cannot_rename_or_merge_our_tags(clie
     selected = {ACTION_CHECKBOX_NAME: [security.pk, energy.pk, theirs.pk]}
     client.post(changelist, {"action": "merge_tags", "apply": "yes", "survivor": theirs.pk, **selected})
     assert Tag.objects.get(pk=security.pk).name == "Security"
-    assert Tag.objects.filter(pk=energy.pk).exists() and TaggedPassage.objects.filter(tag=energy).exists()
+    assert Tag.objects.filter(pk=energy.pk).exists()
+    assert TaggedPassage.objects.filter(tag=energy).exists()
 
 
 def test_merging_tags_of_two_codebooks_is_refused(team_a, other_workspace):
@@ -110,7 +113,8 @@ def test_a_request_creates_only_a_handful_of_new_tags(client, annotator, team_a)
         headers={"HX-Request": "true"},
     )
     assert f"At most {services.MAX_NEW_TAGS} new tags at a time" in response.content.decode()
-    assert Tag.objects.count() == before and not passage.highlights.exists()
+    assert Tag.objects.count() == before
+    assert not passage.highlights.exists()
     # Existing tags do not count against the limit.
     known = ",".join(["Security", "energy"] + [f"new {i}" for i in range(services.MAX_NEW_TAGS)])
     highlight = services.highlight_create(passage=passage, start=0, end=7, user=annotator, tags=known.split(","))
@@ -151,7 +155,8 @@ def test_import_codebook_merges_by_name(tmp_path, team_a):
     path.write_text(QDC, encoding="utf-8")
     out = StringIO()
     call_command("import_codebook", str(path), "--workspace", team_a.workspace.slug, "--dry-run", stdout=out)
-    assert "Dry run" in out.getvalue() and "2 new tag(s)" in out.getvalue()
+    assert "Dry run" in out.getvalue()
+    assert "2 new tag(s)" in out.getvalue()
     assert not Tag.objects.filter(name="Ürümqi").exists()
 
     call_command("import_codebook", str(path), "--workspace", team_a.workspace.slug, stdout=StringIO())
@@ -210,7 +215,8 @@ def test_curators_upload_a_codebook_on_the_codebook_page(client, curator, viewer
     assert "2 new tag(s)" in response.content.decode()
     assert Tag.objects.filter(workspace=team_a.workspace, name="Ürümqi").exists()
     bad = client.post(url, {"file": SimpleUploadedFile("c.qdc", b"<nope/>")})
-    assert bad.status_code == 400 and "not a valid REFI-QDA codebook" in bad.content.decode()
+    assert bad.status_code == 400
+    assert "not a valid REFI-QDA codebook" in bad.content.decode()
 
 
 @pytest.mark.skipif(not SHARED_XSD.exists(), reason="the shared REFI-QDA schema is not beside the checkout")
@@ -241,7 +247,8 @@ def test_any_tag_name_works_in_every_page(client, annotator, team_a):
     for name in TYPED_NAMES:
         tag = Tag.objects.get(workspace=team_a.workspace, name=name)
         detail = client.get(reverse("annotations:tag-detail", args=[team_a.workspace.slug, tag.uuid]))
-        assert detail.status_code == 200 and passage.get_absolute_url().split("#")[0] in detail.content.decode()
+        assert detail.status_code == 200
+        assert passage.get_absolute_url().split("#")[0] in detail.content.decode()
         filtered = client.get(team_a.get_absolute_url(), {"tag": name})
         assert [p.pk for p in filtered.context["passages"]] == [passage.pk], name
     assert client.get(reverse("annotations:report-heatmap", args=[team_a.uuid])).status_code == 200
@@ -276,7 +283,8 @@ def test_deleting_a_highlight_keeps_the_comments_on_it(client, annotator, curato
         comment.refresh_from_db()
         assert (comment.passage, comment.highlight, comment.removed_highlight) == (passage, None, highlight.exact)
     html = response.content.decode()
-    assert "On a removed highlight" in html and "The curator point" in html
+    assert "On a removed highlight" in html
+    assert "The curator point" in html
     assert thread.history.first().removed_highlight == highlight.exact
 
 
@@ -312,7 +320,8 @@ def test_member_form_takes_a_full_username_or_email_and_reveals_nothing(
     client.post(url, {"username": "NINA@example.org", "role": "viewer"})
     assert workspace.memberships.filter(user__username="nina").exists()
     page = client.get(reverse("annotations:member-list", args=[workspace.slug])).content.decode()
-    assert "gone" not in page and "<datalist" not in page
+    assert "gone" not in page
+    assert "<datalist" not in page
 
 
 def test_admin_member_forms_list_no_accounts(client, staff_curator, workspace, django_user_model):
@@ -325,7 +334,8 @@ def test_admin_member_forms_list_no_accounts(client, staff_curator, workspace, d
         html = client.get(url).content.decode()
         assert "stranger" not in html, url
     add = client.post(reverse("admin:annotations_membership_add"), {"workspace": workspace.pk, "user": "strange"})
-    assert services.NO_SUCH_ACCOUNT in add.content.decode() and "stranger" not in add.content.decode()
+    assert services.NO_SUCH_ACCOUNT in add.content.decode()
+    assert "stranger" not in add.content.decode()
     client.post(
         reverse("admin:annotations_membership_add"), {"workspace": workspace.pk, "user": "stranger", "role": "viewer"}
     )
@@ -478,4 +488,5 @@ def test_a_fixture_tagging_with_another_workspace_tag_is_refused(tmp_path, team_
     TaggedPassage.objects.all().delete()
     with pytest.raises(CommandError, match="another workspace's codebook"):
         call_command("import_fixture", str(path), stdout=StringIO())
-    assert TaggedPassage.objects.count() == 0 and before
+    assert TaggedPassage.objects.count() == 0
+    assert before

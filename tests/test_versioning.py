@@ -124,7 +124,8 @@ def test_the_same_file_again_as_a_new_version_is_refused_and_leaves_nothing(work
     with pytest.raises(ReportImportError, match="already version 1"):
         imported(workspace, V1, curator, new_version_of=first)
     first.refresh_from_db()
-    assert first.is_latest and Report.objects.count() == 1
+    assert first.is_latest
+    assert Report.objects.count() == 1
 
 
 def test_a_bad_file_as_new_version_leaves_the_old_version_latest(workspace, curator):
@@ -132,7 +133,8 @@ def test_a_bad_file_as_new_version_leaves_the_old_version_latest(workspace, cura
     with pytest.raises(ReportImportError):
         imported(workspace, "   ", curator, new_version_of=first)
     first.refresh_from_db()
-    assert first.is_latest and Report.objects.count() == 1
+    assert first.is_latest
+    assert Report.objects.count() == 1
 
 
 def test_carry_over_keeps_authors_and_times_on_the_aligned_passages(annotated, workspace, annotator, curator):
@@ -162,7 +164,8 @@ def test_carry_over_keeps_authors_and_times_on_the_aligned_passages(annotated, w
     # The old version keeps its own copy.
     assert passage(old, "grown").highlights.count() == 1
     assert passage(old, "CSTO").comments.count() == 2
-    assert result.carried.highlights == 1 and result.carried.source_links == 1
+    assert result.carried.highlights == 1
+    assert result.carried.source_links == 1
 
 
 def test_what_cannot_be_placed_becomes_an_orphan_with_candidates(annotated, workspace, curator):
@@ -244,7 +247,8 @@ def test_import_report_command_imports_a_new_version(annotated, workspace, tmp_p
     path = tmp_path / "v2.md"
     path.write_text(V2)
     out = _call("import_report", str(path), "--new-version-of", str(old.uuid))
-    assert "Version 2 of 'Central Asia'" in out and "1 orphans to review" in out
+    assert "Version 2 of 'Central Asia'" in out
+    assert "1 orphans to review" in out
     assert TaggedPassage.objects.filter(content_object__report__version_number=2).count() == 1
     assert TaggedHighlight.objects.filter(content_object__passage__report__version_number=2).count() == 1
 
@@ -279,4 +283,5 @@ def test_deleting_a_workspace_deletes_its_works_and_versions(workspace, curator)
     first = imported(workspace, V1, curator).report
     imported(workspace, V2, curator, new_version_of=first)
     workspace.delete()
-    assert not Work.objects.exists() and not Report.objects.exists()
+    assert not Work.objects.exists()
+    assert not Report.objects.exists()

@@ -31,11 +31,14 @@ def test_unchanged_pages_answer_304_in_few_queries(
     client.force_login(annotator)
     url = urls(reading_report, first)[page]
     response = client.get(url)
-    assert response.status_code == 200 and response["Cache-Control"] == "private, no-cache"
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-cache"
     etag = response["ETag"]
     with django_assert_max_num_queries(10):
         again = client.get(url, HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304 and again["ETag"] == etag and again.content == b""
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert again.content == b""
     # A list of ETags, weak or strong, as browsers and proxies send them.
     assert client.get(url, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
 
@@ -57,7 +60,8 @@ def test_a_write_changes_the_etag(client, annotator, reading_report, first, page
     before = client.get(url)
     write(first, annotator)
     response = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
-    assert response.status_code == 200 and response["ETag"] != before["ETag"]
+    assert response.status_code == 200
+    assert response["ETag"] != before["ETag"]
     assert response.content != before.content
 
 
@@ -67,7 +71,8 @@ def test_the_codebook_is_part_of_the_reading_view_and_panel_etags(client, annota
     Tag.objects.create(workspace=reading_report.workspace, name="Brand new code")
     for name in ("reading view", "panel"):
         response = client.get(urls(reading_report, first)[name], HTTP_IF_NONE_MATCH=etags[name])
-        assert response.status_code == 200 and b"Brand new code" in response.content
+        assert response.status_code == 200
+        assert b"Brand new code" in response.content
 
 
 def test_another_readers_etag_is_not_theirs(client, annotator, viewer, reading_report):
@@ -75,7 +80,8 @@ def test_another_readers_etag_is_not_theirs(client, annotator, viewer, reading_r
     etag = client.get(reading_report.get_absolute_url())["ETag"]
     client.force_login(viewer)
     response = client.get(reading_report.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
-    assert response.status_code == 200 and b">Details<" in response.content
+    assert response.status_code == 200
+    assert b">Details<" in response.content
 
 
 def test_pending_messages_get_the_full_page(client, annotator, reading_report, rf):
@@ -89,7 +95,8 @@ def test_pending_messages_get_the_full_page(client, annotator, reading_report, r
     storage.update(response)
     client.cookies["messages"] = response.cookies["messages"].value
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
-    assert response.status_code == 200 and b"Imported the report." in response.content
+    assert response.status_code == 200
+    assert b"Imported the report." in response.content
 
 
 def htmx_post(client, name, passage, data):
@@ -112,13 +119,17 @@ def test_a_tag_write_answers_with_the_tags_section_in_fixed_queries(
     with django_assert_max_num_queries(19):  # fixed whatever the tags: validation, latest-version check
         response = htmx_post(client, "passage-tag-add", first, {"name": "Known"})
     html = response.content.decode()
-    assert response.status_code == 200 and html.startswith('<section class="panel-section" id="panel-tags"')
-    assert html.count(">Known</span>") == 1 and html.count(">Known</a>") == 1  # the panel chip, the passage's chip
-    assert 'id="panel-comments"' not in html and 'id="panel-highlights"' not in html
+    assert response.status_code == 200
+    assert html.startswith('<section class="panel-section" id="panel-tags"')
+    assert html.count(">Known</span>") == 1
+    assert html.count(">Known</a>") == 1  # the panel chip, the passage's chip
+    assert 'id="panel-comments"' not in html
+    assert 'id="panel-highlights"' not in html
     assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html
     with django_assert_max_num_queries(19):
         response = htmx_post(client, "passage-tag-remove", first, {"tag": str(known.uuid)})
-    assert response.status_code == 200 and ">Known</span>" not in response.content.decode()
+    assert response.status_code == 200
+    assert ">Known</span>" not in response.content.decode()
 
 
 @pytest.mark.parametrize("tags", ["Alpha", "Alpha, Beta, Gamma"])
@@ -131,11 +142,16 @@ def test_a_new_highlight_answers_with_its_list_item_in_fixed_queries(
     with django_assert_max_num_queries(15):  # the same for one tag or three
         response = htmx_post(client, "highlight-create", first, {"start": 0, "end": 7, "tags": tags})
     html = response.content.decode()
-    assert response.status_code == 200 and html.startswith('<li class="highlight-item selected"')
-    assert response["HX-Retarget"] == "#highlight-list" and response["HX-Reswap"] == "beforeend"
-    assert html.count('<li class="highlight-item') == 1 and html.count('class="chip small"') == tags.count(",") + 1
-    assert 'id="panel-tags"' not in html and 'id="panel-comments"' not in html
-    assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html and html.count('data-u="') == 3
+    assert response.status_code == 200
+    assert html.startswith('<li class="highlight-item selected"')
+    assert response["HX-Retarget"] == "#highlight-list"
+    assert response["HX-Reswap"] == "beforeend"
+    assert html.count('<li class="highlight-item') == 1
+    assert html.count('class="chip small"') == tags.count(",") + 1
+    assert 'id="panel-tags"' not in html
+    assert 'id="panel-comments"' not in html
+    assert f'<article id="p-{first.uuid}" hx-swap-oob="true"' in html
+    assert html.count('data-u="') == 3
 
 
 def test_the_first_highlight_of_a_passage_answers_with_the_whole_section(client, annotator, reading_report):
@@ -143,7 +159,8 @@ def test_the_first_highlight_of_a_passage_answers_with_the_whole_section(client,
     client.force_login(annotator)
     response = htmx_post(client, "highlight-create", second, {"start": 0, "end": 7})
     html = response.content.decode()
-    assert html.startswith('<section class="panel-section" id="panel-highlights"') and "HX-Retarget" not in response
+    assert html.startswith('<section class="panel-section" id="panel-highlights"')
+    assert "HX-Retarget" not in response
     assert 'class="highlight-item selected"' in html
 
 
@@ -159,5 +176,6 @@ def test_a_refused_write_shows_its_message_in_the_section(client, annotator, fir
     client.force_login(annotator)
     response = htmx_post(client, "highlight-create", first, {"start": 5, "end": 500})
     html = response.content.decode()
-    assert response.status_code == 200 and 'class="error" role="alert">The selection 5–500 is outside' in html
+    assert response.status_code == 200
+    assert 'class="error" role="alert">The selection 5–500 is outside' in html
     assert "hx-swap-oob" not in html  # nothing changed, so no passage to replace

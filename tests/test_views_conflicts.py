@@ -49,7 +49,8 @@ def test_status_change_on_a_stale_version_is_a_409_with_the_current_status(clien
 def test_status_change_on_the_current_version_succeeds(client, curator, passage):
     client.force_login(curator)
     response = htmx_post(client, "passage-status", passage, {"status": "approved", "version": 1})
-    assert response.status_code == 200 and b'role="alert"' not in response.content
+    assert response.status_code == 200
+    assert b'role="alert"' not in response.content
     assert Passage.objects.get(pk=passage.pk).status == "approved"
 
 
@@ -60,7 +61,8 @@ def test_comment_edit_on_a_stale_version_is_a_409_and_keeps_the_other_edit(clien
     response = htmx_post(client, "comment-edit", own_comment, {"body": "My late edit", "version": stale})
     assert response.status_code == 409
     html = response.content.decode()
-    assert "This comment was changed by someone else" in html and "Edited in another tab" in html
+    assert "This comment was changed by someone else" in html
+    assert "Edited in another tab" in html
     assert Comment.objects.get(pk=own_comment.pk).body == "Edited in another tab"
 
 
@@ -76,11 +78,13 @@ def test_a_plain_form_post_that_conflicts_gets_the_passage_page_with_a_409(clien
     client.force_login(curator)
     response = client.post(url("passage-status", passage), {"status": "approved", "version": 1})
     assert response.status_code == 409
-    assert b"<html" in response.content and b"changed by someone else" in response.content
+    assert b"<html" in response.content
+    assert b"changed by someone else" in response.content
     assert Passage.objects.get(pk=passage.pk).status == "in_review"
 
 
 def test_other_refusals_stay_ordinary_answers(client, annotator, passage):
     client.force_login(annotator)
     response = htmx_post(client, "comment-create", passage, {"body": "x" * 20_001})
-    assert response.status_code == 200 and b"at most 20,000 characters" in response.content
+    assert response.status_code == 200
+    assert b"at most 20,000 characters" in response.content

@@ -30,7 +30,8 @@ def test_curators_add_change_and_remove_members(client, curator, workspace, djan
     post(client, "set", username="nina", role="annotator")
     assert roles(workspace)["nina"] == "annotator"
     response = post(client, "remove", username="nina")
-    assert "nina" not in roles(workspace) and b"nina was removed" in response.content
+    assert "nina" not in roles(workspace)
+    assert b"nina was removed" in response.content
 
 
 def test_unknown_users_and_roles_are_refused(client, curator, workspace, viewer):
@@ -71,9 +72,8 @@ def test_outsiders_get_404_and_posts_need_csrf(client, outsider, curator):
 
 
 @pytest.mark.parametrize("size", [2, 15])
-def test_member_list_query_count_does_not_grow(client, curator, workspace, size, django_assert_max_num_queries):
+def test_member_list_query_count_does_not_grow(client, curator, workspace, size, within_budget):
     for i in range(size):
         make_member(workspace, f"user{i}", Role.ANNOTATOR)
     client.force_login(curator)
-    with django_assert_max_num_queries(6):
-        client.get(reverse("annotations:member-list", args=["central-asia"]))
+    within_budget(6, client.get, reverse("annotations:member-list", args=["central-asia"]), shows=f"user{size - 1}")

@@ -31,9 +31,12 @@ def test_panel_shows_tags_highlights_threads_and_sources(client, annotator, pass
     client.force_login(annotator)
     html = client.get(url("passage-panel", passage)).content.decode()
     assert f'data-panel-passage="{passage.uuid}"' in html
-    assert ">Security</span>" in html and "Remove tag Security" in html
-    assert "<strong>right</strong>" in html and "Yes." in html
-    assert "SCO charter" in html and "(note 1)" in html
+    assert ">Security</span>" in html
+    assert "Remove tag Security" in html
+    assert "<strong>right</strong>" in html
+    assert "Yes." in html
+    assert "SCO charter" in html
+    assert "(note 1)" in html
     assert html.count('class="highlight-item') == 2
     assert '<datalist id="panel-codebook">' in html
     assert "<html" not in html
@@ -42,13 +45,16 @@ def test_panel_shows_tags_highlights_threads_and_sources(client, annotator, pass
 def test_passage_page_includes_the_panel(client, viewer, passage):
     client.force_login(viewer)
     response = client.get(url("passage-detail", passage))
-    assert b"<html" in response.content and b'data-panel-passage="' in response.content
+    assert b"<html" in response.content
+    assert b'data-panel-passage="' in response.content
 
 
 def test_viewers_see_the_panel_without_controls(client, viewer, passage):
     client.force_login(viewer)
     html = client.get(url("passage-panel", passage)).content.decode()
-    assert "Remove tag" not in html and 'name="body"' not in html and "Link a source" not in html
+    assert "Remove tag" not in html
+    assert 'name="body"' not in html
+    assert "Link a source" not in html
 
 
 def test_panel_opens_on_a_highlight(client, viewer, passage):
@@ -64,7 +70,8 @@ def test_adding_a_tag_returns_the_panel_and_the_updated_passage(client, annotato
     assert response.status_code == 200
     assert passage.tags.filter(name="border disputes").exists()
     html = response.content.decode()
-    assert f'<article id="p-{passage.uuid}"' in html and 'hx-swap-oob="true"' in html
+    assert f'<article id="p-{passage.uuid}"' in html
+    assert 'hx-swap-oob="true"' in html
     assert html.count(">border disputes<") == 2  # panel chip and reading-view chip
 
 
@@ -72,7 +79,8 @@ def test_the_passage_page_gets_no_out_of_band_passage(client, annotator, passage
     client.force_login(annotator)
     page = "http://testserver" + url("passage-detail", passage)
     response = htmx_post(client, "passage-tag-add", passage, {"name": "Energy"}, page)
-    assert b"hx-swap-oob" not in response.content and b">Energy</span>" in response.content
+    assert b"hx-swap-oob" not in response.content
+    assert b">Energy</span>" in response.content
 
 
 def test_adding_a_tag_matches_the_codebook_case_insensitively(client, annotator, passage):
@@ -90,7 +98,8 @@ def test_a_blank_tag_is_refused_with_a_message(client, annotator, passage):
 def test_without_htmx_a_change_redirects_to_the_passage_page(client, annotator, passage):
     client.force_login(annotator)
     response = client.post(url("passage-tag-add", passage), {"name": "Energy"})
-    assert response.status_code == 302 and response["Location"] == url("passage-detail", passage)
+    assert response.status_code == 302
+    assert response["Location"] == url("passage-detail", passage)
 
 
 def test_annotators_remove_their_own_tags_but_not_others(client, annotator, curator, passage):
@@ -99,7 +108,7 @@ def test_annotators_remove_their_own_tags_but_not_others(client, annotator, cura
     client.force_login(annotator)
     htmx_post(client, "passage-tag-remove", passage, {"tag": str(security.uuid)})
     response = htmx_post(client, "passage-tag-remove", passage, {"tag": str(energy.uuid)})
-    assert response.context["error"] == "Only its author or a curator can remove this tag."
+    assert response.status_code == 403  # as for someone else's comment, highlight or source link
     assert [t.name for t in passage.tags.all()] == ["Energy"]
 
 
@@ -115,7 +124,8 @@ def test_only_curators_set_status(client, annotator, curator, passage):
     client.force_login(curator)
     response = htmx_post(client, "passage-status", passage, {"status": "approved", "version": 1}, reading_page(passage))
     passage.refresh_from_db()
-    assert passage.status == "approved" and passage.version == 2
+    assert passage.status == "approved"
+    assert passage.version == 2
     assert b'class="badge badge-approved"' in response.content
 
 
@@ -139,21 +149,25 @@ def test_comment_thread_reply_resolve_and_reopen(client, annotator, passage):
     assert thread.resolved
     response = htmx_post(client, "comment-resolve", thread, {"resolved": "0"})
     thread.refresh_from_db()
-    assert not thread.resolved and b"<strong>treaty</strong>" in response.content
+    assert not thread.resolved
+    assert b"<strong>treaty</strong>" in response.content
 
 
 def test_comment_markdown_is_sanitised(client, annotator, passage):
     client.force_login(annotator)
     body = '<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror="alert(2)"> [ok](https://e.org)'
     html = htmx_post(client, "comment-create", passage, {"body": body}).content.decode()
-    assert "<script>alert" not in html and 'href="javascript' not in html and "<img" not in html
+    assert "<script>alert" not in html
+    assert 'href="javascript' not in html
+    assert "<img" not in html
     assert '<a href="https://e.org" rel="noopener noreferrer nofollow">ok</a>' in html
 
 
 def test_empty_comment_is_refused(client, annotator, passage):
     client.force_login(annotator)
     response = htmx_post(client, "comment-create", passage, {"body": "  "})
-    assert response.context["error"] and not Comment.objects.filter(body="").exists()
+    assert response.context["error"]
+    assert not Comment.objects.filter(body="").exists()
 
 
 def test_authors_edit_and_delete_their_comments_others_cannot(client, annotator, curator, workspace, passage):
@@ -167,11 +181,13 @@ def test_authors_edit_and_delete_their_comments_others_cannot(client, annotator,
     client.force_login(annotator)
     htmx_post(client, "comment-edit", comment, {"body": "Is this *right*?", "version": comment.version})
     comment.refresh_from_db()
-    assert comment.body == "Is this *right*?" and comment.edited_at is not None
+    assert comment.body == "Is this *right*?"
+    assert comment.edited_at is not None
     client.force_login(curator)
     response = htmx_post(client, "comment-delete", comment)
     comment.refresh_from_db()
-    assert comment.is_deleted and b"This comment was deleted." in response.content
+    assert comment.is_deleted
+    assert b"This comment was deleted." in response.content
 
 
 def test_a_stale_comment_edit_is_refused(client, annotator, passage):
@@ -213,7 +229,8 @@ def test_invalid_source_links_are_refused(client, annotator, passage, data, mess
     client.force_login(annotator)
     response = htmx_post(client, "sourcelink-create", passage, data)
     assert message in response.context["error"]
-    assert SourceLink.objects.count() == 1 and Source.objects.count() == 1
+    assert SourceLink.objects.count() == 1
+    assert Source.objects.count() == 1
 
 
 def test_a_source_of_another_workspace_cannot_be_linked(client, annotator, passage, other_workspace):
@@ -222,7 +239,8 @@ def test_a_source_of_another_workspace_cannot_be_linked(client, annotator, passa
     response = htmx_post(
         client, "sourcelink-create", passage, {"source": str(foreign.uuid), "kind": "other", "relation": "cites"}
     )
-    assert response.context["error"] and not foreign.links.exists()
+    assert response.context["error"]
+    assert not foreign.links.exists()
 
 
 def test_source_links_are_removed_by_their_author_or_a_curator(client, annotator, workspace, passage):
@@ -243,7 +261,8 @@ def test_highlight_offsets_are_code_points(client, annotator, passage):
         client, "highlight-create", passage, {"start": start, "end": start + 4, "tags": "Tech, Security"}
     )
     highlight = Highlight.objects.get(start=start)
-    assert highlight.exact == "🚀 in" and highlight.prefix.endswith("role ")
+    assert highlight.exact == "🚀 in"
+    assert highlight.prefix.endswith("role ")
     assert sorted(t.name for t in highlight.tags.all()) == ["Security", "Tech"]
     assert response.context["selected_highlight"] == highlight
 
@@ -258,7 +277,8 @@ def test_a_highlight_with_a_comment_starts_a_thread_on_it(client, annotator, pas
 def test_bad_highlight_spans_are_refused(client, annotator, passage, span):
     client.force_login(annotator)
     response = htmx_post(client, "highlight-create", passage, span)
-    assert response.context["error"] and Highlight.objects.count() == 2
+    assert response.context["error"]
+    assert Highlight.objects.count() == 2
 
 
 def test_highlights_are_deleted_by_their_author_or_a_curator(client, viewer, annotator, passage):
@@ -278,8 +298,10 @@ def test_history_lists_who_did_what(client, viewer, curator, passage):
     response = client.get(url("passage-history", passage))
     whats = [e["what"] for e in response.context["entries"]]
     assert "changed the passage (status in_review)" in whats
-    assert "created a comment" in whats and "changed a reply" in whats
-    assert "tagged Security" in whats and "created a source link (cites SCO charter)" in whats
+    assert "created a comment" in whats
+    assert "changed a reply" in whats
+    assert "tagged Security" in whats
+    assert "created a source link (cites SCO charter)" in whats
     assert any(e["detail"] == "body, edited at" for e in response.context["entries"])
 
 
@@ -304,7 +326,8 @@ def test_viewers_cannot_write(client, viewer, passage):
         ("sourcelink-delete", SourceLink.objects.get(), {}),
     ]:
         assert htmx_post(client, name, obj, data).status_code == 403, name
-    assert Comment.objects.count() == 3 and passage.tags.count() == 1
+    assert Comment.objects.count() == 3
+    assert passage.tags.count() == 1
 
 
 def test_outsiders_get_404_on_every_write(client, outsider, passage):
@@ -349,23 +372,21 @@ def test_writes_are_get_proof(client, curator, passage):
 
 
 @pytest.mark.parametrize("size", [20, 500])
-def test_panel_query_count_does_not_grow_with_the_report(
-    client, annotator, workspace, size, django_assert_max_num_queries
-):
+def test_panel_query_count_does_not_grow_with_the_report(client, annotator, workspace, size, within_budget):
     report = make_annotated_report(workspace, annotator, passages=size, title=f"R{size}")
     passage = report.passages.get(order=1)
     client.force_login(annotator)
+    last = f"Comment {size // 10 - 1}"
     for i in range(size // 10):
         services.comment_create(passage=passage, author=annotator, body=f"Comment {i}")
-    with django_assert_max_num_queries(14):
-        client.get(url("passage-panel", passage))
-    with django_assert_max_num_queries(16):
-        client.get(url("passage-detail", passage))
-    with django_assert_max_num_queries(8):
-        response = client.get(url("passage-history", passage))
+    within_budget(
+        14, client.get, url("passage-panel", passage), shows=[last, "SCO charter", "Overlapping <em>span</em>"]
+    )
+    within_budget(16, client.get, url("passage-detail", passage), shows=[last, "SCO charter"])
+    response = within_budget(8, client.get, url("passage-history", passage), shows="tagged Security")
     assert len(response.context["entries"]) >= size // 10
-    with django_assert_max_num_queries(30):
-        htmx_post(client, "passage-tag-add", passage, {"name": "Energy"})
+    tag_add = url("passage-tag-add", passage)
+    within_budget(30, client.post, tag_add, {"name": "Nuclear"}, headers={"HX-Request": "true"}, shows="Nuclear")
     assert Passage.objects.filter(report=report).count() == size
 
 

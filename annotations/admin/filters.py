@@ -7,8 +7,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
+from .. import permissions
 from ..models import Membership, Section, Source, SourceLink, Tag
-from .scoping import curated_ids, scoped
+from .scoping import scoped
 
 # Workspace filters for rows that reach their workspace through a report or a passage.
 REPORT_WORKSPACE = ("report__workspace", admin.RelatedOnlyFieldListFilter)
@@ -169,7 +170,7 @@ class AnnotatedByFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         members = Membership.objects.all()
-        if (ids := curated_ids(request)) is not None:
+        if (ids := permissions.curated_workspace_ids(request.user)) is not None:
             members = members.filter(workspace_id__in=ids)
         users = get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("username")
         return [(user.username, user.get_username()) for user in users]

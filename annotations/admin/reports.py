@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import OuterRef, Prefetch
 from django.db.models.functions import Lower
 from django.template.defaultfilters import pluralize
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
@@ -30,19 +30,6 @@ from .actions import ChooseTagForm, TagNameForm, action_page, bound_form, fixtur
 from .autocomplete import passage_choice_label
 from .scoping import ReadOnlyInline, ScopedAdmin, ScopedInline, count_column
 from .widgets import LabelledDateTimeMixin
-
-
-def reading_url(report_uuid, passage_uuid=None):
-    """The report's reading view in the app, at the passage; None while the app has no reading view."""
-    try:
-        url = reverse("annotations:report-read", args=[report_uuid])
-    except NoReverseMatch:
-        return None
-    return f"{url}#p-{passage_uuid}" if passage_uuid else url
-
-
-def link(url, text):
-    return format_html('<a href="{}">{}</a>', url, text) if url else "—"
 
 
 def excerpt(text, length=90):
@@ -170,11 +157,8 @@ class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
         if obj.pk is None:
             return "—"
         passages = reverse("admin:annotations_passage_changelist") + f"?report__id__exact={obj.pk}"
-        read = reading_url(obj.uuid)
         return format_html(
-            '<a href="{}">passages</a>{}',
-            passages,
-            format_html(' · <a href="{}">reading view</a>', read) if read else "",
+            '<a href="{}">passages</a> · <a href="{}">reading view</a>', passages, obj.get_absolute_url()
         )
 
 
@@ -367,7 +351,7 @@ class PassageAdmin(ScopedAdmin, SimpleHistoryAdmin):
     def read(self, obj):
         if obj.pk is None:
             return "—"
-        return link(reading_url(obj.report.uuid, obj.uuid), "read")
+        return format_html('<a href="{}">read</a>', obj.get_absolute_url())
 
     @admin.action(description="Add a tag to the selected passages…", permissions=["change"])
     def add_tag(self, request, queryset):

@@ -14,18 +14,9 @@ from ..models import Passage, workspace_id_of
 from .autocomplete import PassageChoiceField
 
 
-def curated_ids(request):
-    """None when the user may curate every workspace, else the ids of the workspaces they curate."""
-    return permissions.curated_workspace_ids(request.user)
-
-
-def curates_somewhere(request):
-    return permissions.curates_anywhere(request.user)
-
-
 def scoped(queryset, request):
     """`queryset` (of a model in a workspace) narrowed to the workspaces the user curates."""
-    ids = curated_ids(request)
+    ids = permissions.curated_workspace_ids(request.user)
     if ids is None:
         return queryset
     return queryset.in_workspaces(ids)
@@ -33,9 +24,9 @@ def scoped(queryset, request):
 
 def curates(request, obj):
     """May the user curate `obj` (None: records of this kind in general)?"""
-    if not curates_somewhere(request):
+    if not permissions.curates_anywhere(request.user):
         return False
-    ids = curated_ids(request)
+    ids = permissions.curated_workspace_ids(request.user)
     return obj is None or ids is None or workspace_id_of(obj) in ids
 
 
@@ -77,7 +68,7 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return scoped(super().get_queryset(request), request)
 
     def has_module_permission(self, request):
-        return curates_somewhere(request)
+        return permissions.curates_anywhere(request.user)
 
     def has_view_permission(self, request, obj=None):
         return curates(request, obj)
@@ -89,7 +80,7 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return curates(request, obj)
 
     def has_add_permission(self, request):
-        return curates_somewhere(request)
+        return permissions.curates_anywhere(request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:

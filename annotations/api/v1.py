@@ -393,7 +393,7 @@ def highlight_detail(request, uuid: UUID):
 def highlight_delete(request, uuid: UUID):
     highlight = _item(request, Highlight, uuid)
     _may_change(request, highlight, highlight.created_by_id)
-    highlight.delete()
+    services.highlight_delete(highlight=highlight)
     return Status(204, None)
 
 
@@ -530,5 +530,5 @@ def source_link_create(request, uuid: UUID, data: s.SourceLinkIn):
 def source_link_delete(request, uuid: UUID):
     link = _item(request, SourceLink, uuid)
     _may_change(request, link, link.added_by_id)
-    link.delete()
+    services.source_link_delete(link=link)
     return Status(204, None)

@@ -247,8 +247,10 @@ def _delete(record):
         services.passage_remove_tag(passage=record.content_object, tag=record.tag)
     elif isinstance(record, TaggedHighlight):
         services.highlight_remove_tag(highlight=record.content_object, tag=record.tag)
-    else:  # a highlight or a source link
-        record.delete()
+    elif isinstance(record, Highlight):
+        services.highlight_delete(highlight=record)
+    else:
+        services.source_link_delete(link=record)
 
 
 @transaction.atomic

@@ -26,10 +26,11 @@ __all__ = [
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
-Progress = Callable[[int, int], None]
+# page_progress(done, total): pages of a PDF read so far.
+PageProgress = Callable[[int, int], None]
 
 
-def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: Progress | None = None) -> ParsedReport:
+def parse_report(data: bytes, filename: str, *, max_bytes: int, progress: PageProgress | None = None) -> ParsedReport:
     """Parse the bytes of a report file, choosing the parser by the file name's extension.
 
     `progress(done, total)` is called as pages are read (PDF only). Raises ReportImportError with

@@ -18,7 +18,6 @@ SENTINEL_CLOSE = "\ue001"
 SUPERSCRIPT_OPEN = "\ue002"
 SUPERSCRIPT_CLOSE = "\ue003"
 
-SYMBOL_MARKERS = "*†‡§"
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 # Punctuation after which a number or symbol is glued in typeset footnote references.
 _PUNCT = ".,;:!?)]\"”’'"

@@ -18,7 +18,7 @@ from .bounded import Limits, parse_report_bounded
 from .structure import ReportMetadata, is_notes_heading
 
 # progress(what, done, total): "reading pages" while a PDF is read, "writing passages" while rows are written.
-Progress = Callable[[str, int, int], None]
+ImportProgress = Callable[[str, int, int], None]
 
 BATCH_SIZE = 500
 # Report fields filled from what the file says about the report (or given by the caller).
@@ -48,7 +48,7 @@ def import_report_file(
     imported_by=None,
     force_new_version: bool = False,
     new_version_of: Report | None = None,
-    progress: Progress | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Import a report from a path, or from bytes plus their `filename` (an upload), atomically.
 
@@ -174,7 +174,7 @@ def _unique_slug(workspace: Workspace, title: str) -> str:
     return slug
 
 
-def _write_structure(report: Report, parsed: ParsedReport, user, progress: Progress | None) -> ImportResult:
+def _write_structure(report: Report, parsed: ParsedReport, user, progress: ImportProgress | None) -> ImportResult:
     """Sections, then body passages in reading order, then the notes in a "Notes" section at the end."""
     body_sections = [s for s in parsed.sections if not (is_notes_heading(s.title) and not s.passages)]
     notes_title = next((s.title for s in parsed.sections if is_notes_heading(s.title) and not s.passages), "Notes")

@@ -174,17 +174,6 @@ class Registry:
                 paths.append(prefix + name)
         return paths
 
-    def key_atoms(self, spec):
-        """(model field, casefold) per component of the natural key, to canonicalise raw values."""
-        atoms = []
-        for name in spec.key_fields:
-            f = spec.model._meta.get_field(name)
-            if f.is_relation:
-                atoms += self.key_atoms(self.target(f))
-            else:
-                atoms.append((f, spec.model is Tag))
-        return atoms
-
 
 def jsonable(value):
     """A value as JSON writes it and Django's deserializer reads it back, without loss

@@ -6,9 +6,6 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def user_workspaces(context):
-    """The workspaces for the switcher, looked up once per request."""
-    request = context["request"]
-    if not hasattr(request, "_switcher_workspaces"):
-        request._switcher_workspaces = permissions.user_workspaces(request.user)
-    return request._switcher_workspaces
+def visible_workspaces(context):
+    """The workspaces for the menu's switcher (permissions.visible_workspaces)."""
+    return permissions.visible_workspaces(context["request"].user)

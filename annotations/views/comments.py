@@ -2,12 +2,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import permissions, services
 from ..forms import CommentEditForm, CommentForm
 from ..models import Comment
 from ..ratelimit import rate_limited
-from ..services import ServiceError, comment_create, comment_delete, comment_edit, comment_set_resolved
-from .panel import render_panel, render_refusal
+from .panel import render_refusal, render_write
 from .scoping import get_highlight_of, get_passage_for_user, get_passage_item_for_user
 
 
@@ -15,19 +14,15 @@ def _save(request, passage, write, form_class=CommentForm):
     form = form_class(request.POST)
     if not form.is_valid():
         if "version" in form.errors:
-            return render_panel(request, passage, error="Reload the comment before editing it.")
-        return render_panel(request, passage, error="A comment cannot be empty.")
-    try:
-        write(form.cleaned_data)
-    except ServiceError as exc:
-        return render_refusal(request, passage, exc)
-    return render_panel(request, passage)
+            return render_refusal(request, passage, "Reload the comment before editing it.")
+        return render_refusal(request, passage, "A comment cannot be empty.")
+    return render_write(request, passage, lambda: write(form.cleaned_data))
 
 
 @login_required
 @require_POST
 @rate_limited("comment")
-def comment_create_view(request, uuid):
+def comment_create(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     highlight = None
     if request.POST.get("highlight"):
@@ -35,7 +30,7 @@ def comment_create_view(request, uuid):
     return _save(
         request,
         passage,
-        lambda data: comment_create(
+        lambda data: services.comment_create(
             passage=passage, author=request.user, body=data["body"], highlight=highlight, uuid=data["submission"]
         ),
     )
@@ -50,7 +45,7 @@ def comment_reply(request, uuid):
     return _save(
         request,
         passage,
-        lambda data: comment_create(
+        lambda data: services.comment_create(
             passage=passage, author=request.user, body=data["body"], parent=parent, uuid=data["submission"]
         ),
     )
@@ -59,22 +54,21 @@ def comment_reply(request, uuid):
 @login_required
 @require_POST
 @rate_limited("comment")
-def comment_edit_view(request, uuid):
+def comment_edit(request, uuid):
     comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
     return _save(
         request,
         comment.passage,
-        lambda data: comment_edit(comment=comment, body=data["body"], expected_version=data["version"]),
+        lambda data: services.comment_edit(comment=comment, body=data["body"], expected_version=data["version"]),
         CommentEditForm,
     )
 
 
 @login_required
 @require_POST
-def comment_delete_view(request, uuid):
+def comment_delete(request, uuid):
     comment = get_passage_item_for_user(request, Comment.objects, uuid, owner_field="author_id")
-    comment_delete(comment=comment)
-    return render_panel(request, comment.passage)
+    return render_write(request, comment.passage, lambda: services.comment_delete(comment=comment))
 
 
 @login_required
@@ -85,5 +79,7 @@ def comment_resolve(request, uuid):
     thread = comment.parent or comment
     if not permissions.can_change_item(request.user, comment.passage.report.workspace, thread.author_id):
         raise PermissionDenied
-    comment_set_resolved(comment=thread, resolved=request.POST.get("resolved") != "0")
-    return render_panel(request, comment.passage)
+    resolved = request.POST.get("resolved") != "0"
+    return render_write(
+        request, comment.passage, lambda: services.comment_set_resolved(comment=thread, resolved=resolved)
+    )

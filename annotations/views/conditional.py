@@ -23,15 +23,12 @@ STATIC_FILES = ("annotations/app.css", "annotations/annotate.js")
 
 def etag_for(request, *parts):
     get_token(request)  # the page embeds a token: make sure the secret it derives from is the one hashed
-    # The menu's workspace list, kept on the request for the template tag that shows it.
-    if not hasattr(request, "_switcher_workspaces"):
-        request._switcher_workspaces = permissions.user_workspaces(request.user)
     reader = (
         request.user.pk,
         request.user.get_username(),
         request.user.is_staff,
         request.META.get("CSRF_COOKIE"),
-        [(ws.pk, ws.slug, ws.name) for ws in request._switcher_workspaces],
+        [(ws.pk, ws.slug, ws.name) for ws in permissions.visible_workspaces(request.user)],
     )
     everything = (FRAGMENT_VERSION, [static(name) for name in STATIC_FILES], request.get_full_path(), reader, parts)
     return '"' + hashlib.sha256(repr(everything).encode()).hexdigest()[:40] + '"'

@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Greatest
 from django.shortcuts import render
 
-from ..models import Comment, Highlight, Membership, SourceLink, Tag, TaggedPassage, count_of, latest_or
+from ..models import Comment, Highlight, Membership, SourceLink, Tag, TaggedPassage, count_of
 from .scoping import get_report_for_user, get_workspace_for_user
 
 
@@ -65,16 +65,12 @@ def workspace_activity(request, slug):
             sources_linked=count_of(SourceLink.objects.filter(**in_workspace, added_by=OuterRef("pk"))),
             last_active=Greatest(
                 F("date_joined"),
-                latest_or(
-                    TaggedPassage.objects.filter(content_object__report__workspace=workspace, added_by=OuterRef("pk")),
-                    "created_at",
-                    F("date_joined"),
-                ),
-                latest_or(
-                    Comment.objects.filter(**in_workspace, author=OuterRef("pk")), "created_at", F("date_joined")
-                ),
-                latest_or(
-                    Highlight.objects.filter(**in_workspace, created_by=OuterRef("pk")), "created_at", F("date_joined")
+                TaggedPassage.objects.filter(
+                    content_object__report__workspace=workspace, added_by=OuterRef("pk")
+                ).latest_or("created_at", F("date_joined")),
+                Comment.objects.filter(**in_workspace, author=OuterRef("pk")).latest_or("created_at", F("date_joined")),
+                Highlight.objects.filter(**in_workspace, created_by=OuterRef("pk")).latest_or(
+                    "created_at", F("date_joined")
                 ),
             ),
         )

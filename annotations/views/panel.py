@@ -14,7 +14,7 @@ from django_htmx.http import reswap, retarget
 from .. import permissions
 from ..forms import HighlightForm, SourceLinkForm, StatusForm, TagAddForm
 from ..models import Comment, Passage, Tag, TaggedHighlight
-from ..services import EditConflict
+from ..services import EditConflict, ServiceError
 from .fragments import fresh_fragment, reread_fragment
 from .scoping import roles_context
 
@@ -197,10 +197,23 @@ def render_panel_part(request, passage, part, *, error=None, selected_highlight=
     return HttpResponse("".join(html))
 
 
-def render_refusal(request, passage, exc):
-    """The panel with the service's message; an edit conflict is a 409 showing the current state."""
-    return render_panel(request, passage, error=error_text(exc), status=409 if isinstance(exc, EditConflict) else 200)
+def render_write(request, passage, write):
+    """Make a service write, then answer with the panel; a refused write with render_refusal."""
+    try:
+        write()
+    except ServiceError as exc:
+        return render_refusal(request, passage, exc)
+    return render_panel(request, passage)
 
 
-def error_text(exc):
-    return " ".join(exc.messages)
+def render_refusal(request, passage, error, *, part=None):
+    """The one answer to a refused write: the message (a service's or a form's) where the write was
+    made, in the panel section `part` or else the whole panel, with the passage as it stands. An
+    edit conflict is a 409 with the whole panel, so the current state arrives with the message.
+    (Writes the user may not make at all are 403s, raised before this.)"""
+    message = error if isinstance(error, str) else " ".join(error.messages)
+    if isinstance(error, EditConflict):
+        return render_panel(request, passage, error=message, status=409)
+    if part is None:
+        return render_panel(request, passage, error=message)
+    return render_panel_part(request, passage, part, error=message)

@@ -1,16 +1,16 @@
 from itertools import chain
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions
+from .. import permissions, services
 from ..forms import StatusForm, TagAddForm
 from ..models import Comment, SourceLink, TaggedPassage
 from ..ratelimit import rate_limited
-from ..services import ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
 from .conditional import etag_for, not_modified, with_etag
-from .panel import codebook_of, error_text, panel_context, render_panel, render_panel_part, render_refusal, sources_of
+from .panel import codebook_of, panel_context, render_panel, render_panel_part, render_refusal, sources_of
 from .scoping import get_highlight_of, get_passage_for_user, uuid_or_404
 
 
@@ -50,15 +50,13 @@ def passage_panel(request, uuid):
 def passage_tag_add(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     form = TagAddForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            passage_add_tag(passage=passage, name=form.cleaned_data["name"], user=request.user)
-        except ServiceError as exc:
-            error = error_text(exc)
-    else:
-        error = "Type the name of a tag."
-    return render_panel_part(request, passage, "tags", error=error)
+    if not form.is_valid():
+        return render_refusal(request, passage, "Type the name of a tag.", part="tags")
+    try:
+        services.passage_add_tag(passage=passage, name=form.cleaned_data["name"], user=request.user)
+    except services.ServiceError as exc:
+        return render_refusal(request, passage, exc, part="tags")
+    return render_panel_part(request, passage, "tags")
 
 
 @login_required
@@ -68,10 +66,9 @@ def passage_tag_remove(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_annotate)
     tag_uuid = uuid_or_404(request.POST.get("tag"))
     link = get_object_or_404(TaggedPassage.objects.select_related("tag"), content_object=passage, tag__uuid=tag_uuid)
-    permissions_ok = permissions.can_change_item(request.user, passage.report.workspace, link.added_by_id)
-    if not permissions_ok:
-        return render_panel_part(request, passage, "tags", error="Only its author or a curator can remove this tag.")
-    passage_remove_tag(passage=passage, tag=link.tag)
+    if not permissions.can_change_item(request.user, passage.report.workspace, link.added_by_id):
+        raise PermissionDenied("Only its author or a curator can remove this tag.")
+    services.passage_remove_tag(passage=passage, tag=link.tag)
     return render_panel_part(request, passage, "tags")
 
 
@@ -81,13 +78,13 @@ def passage_status(request, uuid):
     passage = get_passage_for_user(request, uuid, permissions.can_curate)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        return render_panel(request, passage, error="Choose a status.")
+        return render_refusal(request, passage, "Choose a status.")
     previous = passage.status
     try:
-        passage_set_status(
+        services.passage_set_status(
             passage=passage, status=form.cleaned_data["status"], expected_version=form.cleaned_data["version"]
         )
-    except ServiceError as exc:
+    except services.ServiceError as exc:
         return render_refusal(request, get_passage_for_user(request, passage.uuid), exc)
     passage = get_passage_for_user(request, passage.uuid)
     return render_panel(request, passage, previous_status=previous if previous != passage.status else None)

@@ -11,12 +11,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import permissions, services
+from .. import permissions, services, versioning
 from ..comparing import compare_versions
 from ..forms import ReportUploadForm
 from ..importing import ReportImportError
 from ..models import Orphan, Passage, Report, SourceLink
-from ..versioning import OrphanError, orphan_dismiss, orphan_place, report_versions
+from ..versioning import OrphanError, report_versions
 from .scoping import get_report_for_user, require, roles_context
 
 ORPHAN_PAGE = 100
@@ -123,14 +123,14 @@ def _after_orphan(request, orphan, error=None):
 
 @login_required
 @require_POST
-def orphan_place_view(request, uuid):
+def orphan_place(request, uuid):
     orphan = _get_orphan_for_curator(request, uuid)
     try:
         passage = Passage.objects.get(report=orphan.report, uuid=uuid_lib.UUID(request.POST.get("passage", "")))
     except (ValueError, Passage.DoesNotExist):
         return _after_orphan(request, orphan, error="Pick a passage of this version.")
     try:
-        orphan = orphan_place(orphan=orphan, passage=passage, user=request.user)
+        orphan = versioning.orphan_place(orphan=orphan, passage=passage, user=request.user)
     except OrphanError as exc:
         return _after_orphan(request, orphan, error=str(exc))
     return _after_orphan(request, orphan)
@@ -138,10 +138,10 @@ def orphan_place_view(request, uuid):
 
 @login_required
 @require_POST
-def orphan_dismiss_view(request, uuid):
+def orphan_dismiss(request, uuid):
     orphan = _get_orphan_for_curator(request, uuid)
     try:
-        orphan = orphan_dismiss(orphan=orphan, user=request.user)
+        orphan = versioning.orphan_dismiss(orphan=orphan, user=request.user)
     except OrphanError as exc:
         return _after_orphan(request, orphan, error=str(exc))
     return _after_orphan(request, orphan)

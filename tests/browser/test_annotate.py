@@ -60,7 +60,8 @@ def test_read_filter_and_tag_a_passage(page, demo_report):
     note = page.locator(".fn .fn-note").first
     assert not note.is_visible()
     page.locator(".fn .fn-ref").first.hover()
-    assert note.is_visible() and note.text_content().strip()
+    assert note.is_visible()
+    assert note.text_content().strip()
     page.mouse.move(0, 0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "reading-view.png")
@@ -102,7 +103,8 @@ def test_select_a_span_with_emoji_and_cjk_and_highlight_it(page, workspace, anno
     page.click("#highlight-form button[type=submit]")
     page.wait_for_selector(f"#p-{passage.uuid} .passage-text mark")
     highlight = Highlight.objects.get(passage=passage)
-    assert highlight.exact == passage.text[start:end] and "🚀" in highlight.exact
+    assert highlight.exact == passage.text[start:end]
+    assert "🚀" in highlight.exact
     page.reload()
     marks = page.locator(f"#p-{passage.uuid} .passage-text mark")
     assert "".join(marks.all_text_contents()) == passage.text[start:end]
@@ -216,7 +218,7 @@ def test_the_passage_page_works_on_its_own(page, workspace, annotator):
 
 
 def test_an_anchor_past_the_first_chunk_opens_the_right_chunk(page, workspace, annotator):
-    from annotations.views.reports import PAGE_SIZE
+    from annotations.reading import PAGE_SIZE
 
     report = make_annotated_report(workspace, annotator, passages=PAGE_SIZE + 20)
     late = report.passages.get(order=PAGE_SIZE + 10)
