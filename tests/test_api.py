@@ -381,7 +381,7 @@ def test_round_trip_of_status_members_uploads_and_merges(
         call(client, "PATCH", f"/passages/{passage.uuid}/", headers, {"status": "in_review", "version": 1}).status_code
         == 200
     )
-    assert 'value="in_review" selected' in panel(client, passage)
+    assert 'value="in_review" class="status-choice status-in_review" aria-pressed="true"' in panel(client, passage)
 
     make_member(workspace, "newbie", Role.VIEWER).memberships.all().delete()
     added = call(client, "PUT", f"/workspaces/{workspace.slug}/members/newbie/", headers, {"role": "annotator"})

@@ -54,7 +54,7 @@ def test_the_job_status_gives_the_imported_report(client, workspace, curator, dj
     report = Report.objects.get()
     assert status.status_code == 200
     body = status.json()
-    assert (body["status"], body["message"]) == ("succeeded", "Imported “A brief”: 2 passages, 0 notes.")
+    assert (body["status"], body["message"]) == ("succeeded", "Imported “A brief”: 2 passages.")
     assert body["report"]["uuid"] == str(report.uuid)
     assert body["page"] == f"http://testserver{reverse('annotations:job-detail', args=[body['uuid']])}"
 

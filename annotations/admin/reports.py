@@ -245,6 +245,8 @@ class PassageStatusForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].widget.attrs["aria-label"] = f"Status of passage {self.instance.order}"
+        # The list shows no help text: without one, the select points at no missing description.
+        self.fields["status"].help_text = ""
 
 
 @admin.register(Passage)

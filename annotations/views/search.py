@@ -16,12 +16,12 @@ _MARKED = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 def _context_workspace(request, form):
     """The workspace the page belongs to: the one searched in, else the user's only one (the
-    switcher's list, looked up once for both)."""
+    switcher's list)."""
     chosen = form.cleaned_data.get("workspace") if form.is_valid() else None
     if chosen is not None:
         return chosen
-    request._switcher_workspaces = permissions.user_workspaces(request.user)
-    return request._switcher_workspaces[0] if len(request._switcher_workspaces) == 1 else None
+    workspaces = permissions.visible_workspaces(request.user)  # read once, reused by the switcher
+    return workspaces[0] if len(workspaces) == 1 else None
 
 
 def _link_with_marks(hit, terms):
