@@ -242,8 +242,9 @@ HUEY = {
 # A job running this long on a machine that no longer answers is shown as failed.
 JOB_MAX_SECONDS = int(os.environ.get("JOB_MAX_SECONDS", "1800"))
 
-# Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
-# prefix that turns record uuids into W3C Web Annotation ids.
+# Sharing: the largest fixture import_fixture reads (it streams the file, so memory stays flat;
+# the limit bounds how long one import holds its transaction), and the prefix that turns record
+# uuids into W3C Web Annotation ids.
 FIXTURE_MAX_BYTES = int(float(os.environ.get("FIXTURE_MAX_MB", "1024")) * 1024 * 1024)
 ANNOTATION_BASE_URL = os.environ.get("ANNOTATION_BASE_URL", "urn:uuid:")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
