@@ -6,9 +6,10 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..forms import StatusForm, TagAddForm
-from ..models import Comment, SourceLink, TaggedPassage
+from ..models import Comment, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..ratelimit import rate_limited
 from ..services import ServiceError, passage_add_tag, passage_remove_tag, passage_set_status
+from ..sharing.fixture_import import CHANGE_REASON as IMPORT_REASON
 from .conditional import etag_for, not_modified, with_etag
 from .panel import codebook_of, error_text, panel_context, render_panel, render_panel_part, render_refusal, sources_of
 from .scoping import get_highlight_of, get_passage_for_user, uuid_or_404
@@ -113,10 +114,45 @@ def _history_entries(records, what):
         }
 
 
+def _tag_link_entries(passage):
+    """Tags added to, removed from or merged on the passage and its highlights: who, when, which."""
+    highlights = dict(passage.highlights.values_list("pk", "exact"))
+    records = [
+        *TaggedPassage.history.filter(content_object_id=passage.pk).select_related("history_user"),
+        *TaggedHighlight.history.filter(content_object_id__in=list(highlights)).select_related("history_user"),
+    ]
+    names = Tag.names_by_id({record.tag_id for record in records})
+    previous = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        key = (type(record), record.id)
+        before, previous[key] = previous.get(key), record
+        name = names.get(record.tag_id, "(unknown tag)")
+        reason = record.history_change_reason or ""
+        if record.history_type == "~" and before is not None and before.tag_id != record.tag_id:
+            what = f"tag {names.get(before.tag_id, '(unknown tag)')} merged into {name}"
+        elif reason.startswith("Merged "):
+            what = "tag " + reason.removeprefix("Merged ").replace(" into ", " merged into ", 1)
+        elif record.history_type == "+":
+            what = f"added tag {name}"
+        elif record.history_type == "-":
+            what = f"removed tag {name}"
+        else:
+            continue  # nothing a reader needs (the link's own stamp)
+        if isinstance(record, TaggedHighlight.history.model):
+            preposition = "from" if record.history_type == "-" and "merged" not in what else "to"
+            what += f" {preposition} the highlight “{highlights[record.content_object_id]}”"
+        who = record.history_user
+        if who is None and reason.startswith(IMPORT_REASON):
+            who = "import"
+        yield {"when": record.history_date, "who": who, "what": what, "detail": ""}
+
+
 @login_required
 def passage_history(request, uuid):
-    """Who did what to the passage, its tags, comments and source links, newest first."""
+    """Who did what to the passage, its tags (and its highlights' tags), comments and source
+    links, newest first."""
     passage = get_passage_for_user(request, uuid)
+    recorded = set(TaggedPassage.history.filter(content_object_id=passage.pk).values_list("id", flat=True))
     entries = chain(
         _history_entries(passage.history.select_related("history_user"), lambda r: f"the passage (status {r.status})"),
         _history_entries(
@@ -127,9 +163,10 @@ def passage_history(request, uuid):
             SourceLink.history.filter(passage_id=passage.pk).select_related("history_user", "source"),
             lambda r: f"a source link ({r.relation} {r.source.title if r.source else 'a removed source'})",
         ),
-        (
+        _tag_link_entries(passage),
+        (  # links made before tag links had a history
             {"when": link.created_at, "who": link.added_by, "what": f"tagged {link.tag.name}", "detail": ""}
-            for link in passage.tag_links.select_related("tag", "added_by")
+            for link in passage.tag_links.exclude(pk__in=recorded).select_related("tag", "added_by")
         ),
     )
     entries = sorted(entries, key=lambda e: e["when"], reverse=True)
