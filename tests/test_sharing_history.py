@@ -27,24 +27,26 @@ def history_html(client, user, passage):
 def test_removing_a_tag_from_a_passage_says_who_and_which_tag(client, annotator, curator, passage):
     tag = services.passage_add_tag(passage=passage, name="SCO", user=annotator)
     client.force_login(curator)
-    response = client.post(reverse("annotations:passage-tag-remove", args=[passage.uuid]), {"tag": tag.uuid}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("annotations:passage-tag-remove", args=[passage.uuid]), {"tag": tag.uuid}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     html = history_html(client, curator, passage)
     assert "<strong>carl</strong> removed tag SCO" in html
-    assert "<strong>anna</strong> added tag SCO" in html
+    assert "<strong>anna</strong> tagged SCO" in html
 
 
 def test_tags_added_to_many_passages_at_once_are_recorded(client, annotator, workspace, passage):
     tag = Tag.objects.create(workspace=workspace, name="Xinjiang")
     services.passages_add_tag(passages=[passage], tag=tag, user=annotator)
-    assert "<strong>anna</strong> added tag Xinjiang" in history_html(client, annotator, passage)
+    assert "<strong>anna</strong> tagged Xinjiang" in history_html(client, annotator, passage)
 
 
 def test_highlight_tags_added_and_removed_are_in_the_passage_history(client, annotator, passage):
     highlight = services.highlight_create(passage=passage, start=0, end=7, user=annotator, tags=["SCO"])
     services.highlight_remove_tag(highlight=highlight, tag=highlight.tags.get())
     html = history_html(client, annotator, passage)
-    assert "added tag SCO to the highlight “Passage”" in html
+    assert "tagged SCO on the highlight “Passage”" in html
     assert "removed tag SCO from the highlight “Passage”" in html
 
 

@@ -7,6 +7,31 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def record_existing_links(apps, schema_editor):
+    """Links made before tag links had a history get a "created" row: who tagged what, and when."""
+    for name, has_author in (("TaggedPassage", True), ("TaggedHighlight", True), ("TaggedReport", False)):
+        model = apps.get_model("annotations", name)
+        history = apps.get_model("annotations", f"Historical{name}")
+        rows = []
+        for link in model.objects.order_by("pk").iterator(chunk_size=2000):
+            extra = {"created_at": link.created_at, "added_by_id": link.added_by_id} if has_author else {}
+            rows.append(
+                history(
+                    id=link.pk,
+                    content_object_id=link.content_object_id,
+                    tag_id=link.tag_id,
+                    history_date=link.created_at if has_author else link.changed_at,
+                    history_type="+",
+                    history_user_id=link.added_by_id if has_author else None,
+                    **extra,
+                )
+            )
+            if len(rows) >= 2000:
+                history.objects.bulk_create(rows)
+                rows = []
+        history.objects.bulk_create(rows)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -79,4 +104,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
+        migrations.RunPython(record_existing_links, migrations.RunPython.noop),
     ]

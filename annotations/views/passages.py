@@ -1,6 +1,7 @@
 from itertools import chain
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import CharField, F, Value
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
@@ -114,37 +115,61 @@ def _history_entries(records, what):
         }
 
 
+LINK_HISTORY_FIELDS = [
+    "id",
+    "history_id",
+    "history_date",
+    "history_type",
+    "history_change_reason",
+    "tag_id",
+    "tag__name",
+    "history_user__username",
+]
+
+
 def _tag_link_entries(passage):
-    """Tags added to, removed from or merged on the passage and its highlights: who, when, which."""
-    highlights = dict(passage.highlights.values_list("pk", "exact"))
-    records = [
-        *TaggedPassage.history.filter(content_object_id=passage.pk).select_related("history_user"),
-        *TaggedHighlight.history.filter(content_object_id__in=list(highlights)).select_related("history_user"),
-    ]
-    names = Tag.names_by_id({record.tag_id for record in records})
+    """Tags added to, removed from or merged on the passage and its highlights: who, when, which.
+    One query for both kinds of link (the tags of deleted highlights go with them)."""
+    on_passage = (
+        TaggedPassage.history.filter(content_object_id=passage.pk)
+        .annotate(quote=Value(None, output_field=CharField()))
+        .values(*LINK_HISTORY_FIELDS, "quote")
+        .order_by()
+    )
+    on_highlights = (
+        TaggedHighlight.history.filter(content_object__passage_id=passage.pk)
+        .annotate(quote=F("content_object__exact"))
+        .values(*LINK_HISTORY_FIELDS, "quote")
+        .order_by()
+    )
+    records = sorted(on_passage.union(on_highlights, all=True), key=lambda r: (r["history_date"], r["history_id"]))
+    names = {r["tag_id"]: r["tag__name"] for r in records if r["tag__name"] is not None}
+    gone = {r["tag_id"] for r in records} - set(names)
+    if gone:  # tags merged away since: their names are in their own history
+        names |= Tag.names_by_id(gone)
     previous = {}
-    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
-        key = (type(record), record.id)
+    for record in records:
+        key = (record["quote"] is not None, record["id"])
         before, previous[key] = previous.get(key), record
-        name = names.get(record.tag_id, "(unknown tag)")
-        reason = record.history_change_reason or ""
-        if record.history_type == "~" and before is not None and before.tag_id != record.tag_id:
-            what = f"tag {names.get(before.tag_id, '(unknown tag)')} merged into {name}"
+        name = names.get(record["tag_id"], "(unknown tag)")
+        reason = record["history_change_reason"] or ""
+        kind = record["history_type"]
+        if kind == "~" and before is not None and before["tag_id"] != record["tag_id"]:
+            what = f"tag {names.get(before['tag_id'], '(unknown tag)')} merged into {name}"
         elif reason.startswith("Merged "):
             what = "tag " + reason.removeprefix("Merged ").replace(" into ", " merged into ", 1)
-        elif record.history_type == "+":
-            what = f"added tag {name}"
-        elif record.history_type == "-":
+        elif kind == "+":
+            what = f"tagged {name}"
+        elif kind == "-":
             what = f"removed tag {name}"
         else:
             continue  # nothing a reader needs (the link's own stamp)
-        if isinstance(record, TaggedHighlight.history.model):
-            preposition = "from" if record.history_type == "-" and "merged" not in what else "to"
-            what += f" {preposition} the highlight “{highlights[record.content_object_id]}”"
-        who = record.history_user
+        if record["quote"] is not None:
+            what += f" {'from' if kind == '-' else 'on'} the highlight “{record['quote']}”"
+        who = record["history_user__username"]
         if who is None and reason.startswith(IMPORT_REASON):
             who = "import"
-        yield {"when": record.history_date, "who": who, "what": what, "detail": ""}
+        yield {"when": record["history_date"], "who": who, "what": what, "detail": ""}
 
 
 @login_required
@@ -152,7 +177,6 @@ def passage_history(request, uuid):
     """Who did what to the passage, its tags (and its highlights' tags), comments and source
     links, newest first."""
     passage = get_passage_for_user(request, uuid)
-    recorded = set(TaggedPassage.history.filter(content_object_id=passage.pk).values_list("id", flat=True))
     entries = chain(
         _history_entries(passage.history.select_related("history_user"), lambda r: f"the passage (status {r.status})"),
         _history_entries(
@@ -164,10 +188,6 @@ def passage_history(request, uuid):
             lambda r: f"a source link ({r.relation} {r.source.title if r.source else 'a removed source'})",
         ),
         _tag_link_entries(passage),
-        (  # links made before tag links had a history
-            {"when": link.created_at, "who": link.added_by, "what": f"tagged {link.tag.name}", "detail": ""}
-            for link in passage.tag_links.exclude(pk__in=recorded).select_related("tag", "added_by")
-        ),
     )
     entries = sorted(entries, key=lambda e: e["when"], reverse=True)
     return render(request, "annotations/partials/_passage_history.html", {"passage": passage, "entries": entries})
