@@ -824,6 +824,8 @@ class _Importer:
             changed.update(row.differing)
             self.written[spec.label][row.pk] = row
         # The file's change stamp always goes with its changes (a bulk update would stamp "now").
+        if spec.model is Source and "url" in changed:
+            changed.add("url_normalized")  # derived, so not compared: recomputed by instance()
         names = sorted(changed | {"changed_at"})
         if _has_history(spec.model):
             bulk_update_with_history(
