@@ -16,6 +16,7 @@ import os
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 import ijson
@@ -638,13 +639,21 @@ class _Importer:
             try:
                 key = self.file_key(spec, raw.get("key"))
                 survivor_key = None if raw.get("merged_into") is None else self.file_key(spec, raw["merged_into"])
+                deleted_at = raw.get("deleted_at") and Tombstone._meta.get_field("deleted_at").clean(
+                    raw["deleted_at"], None
+                )
             except (ValidationError, TypeError, ValueError, StopIteration) as error:
-                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): key: {_message(error)}") from None
+                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): {_message(error)}") from None
             local = self.local_rows(spec, {key} | ({survivor_key} if survivor_key else set()))
             if key not in local:
                 continue  # gone here too
-            pk, workspace_id, _ = local[key]
+            pk, workspace_id, fields = local[key]
             self._check_scope(spec, key, workspace_id, index)
+            if deleted_at and datetime.fromisoformat(fields["changed_at"]) > deleted_at:
+                # Made again (or changed) after that deletion, here or at the origin (a tag removed,
+                # then added back): the later change wins.
+                self.summary.add(spec.label, "changed_since_deleted")
+                continue
             what = f"{spec.label} {_show(key)}" + (f" (merged into {_show(survivor_key)})" if survivor_key else "")
             if not apply:
                 self.summary.add(spec.label, "deletion_pending")
