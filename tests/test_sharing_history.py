@@ -118,3 +118,13 @@ def test_imported_changes_say_import_and_can_be_hidden(staff_client, annotator, 
 def test_recent_changes_has_a_changed_by_column(staff_client, annotator, passage):
     services.passage_add_tag(passage=passage, name="SCO", user=annotator)
     assert "<th>Changed by</th>" in recent(staff_client).content.decode()
+
+
+def test_tag_names_in_the_histories_are_escaped(client, staff_curator, annotator, passage):
+    tag = services.passage_add_tag(passage=passage, name="<img src=x onerror=alert(1)>", user=annotator)
+    services.passage_remove_tag(passage=passage, tag=tag)
+    passage_history = history_html(client, annotator, passage)
+    client.force_login(staff_curator)
+    for html in [passage_history, recent(client).content.decode()]:
+        assert "<img src=x" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
