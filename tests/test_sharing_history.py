@@ -128,3 +128,15 @@ def test_tag_names_in_the_histories_are_escaped(client, staff_curator, annotator
     for html in [passage_history, recent(client).content.decode()]:
         assert "<img src=x" not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_recent_changes_list_highlight_and_report_tags_with_links(staff_client, annotator, passage):
+    services.highlight_create(passage=passage, start=0, end=7, user=annotator, tags=["SCO"])
+    passage.report.tags.add("hearing")
+    changes = recent(staff_client).context["changes"]
+    kinds = {c.kind: c for c in changes}
+    assert kinds["Tag on a highlight"].label == "SCO — Passage"
+    assert kinds["Tag on a highlight"].changed_by == "anna"
+    assert kinds["Tag on a report"].label == "hearing — A report"
+    for change in (kinds["Tag on a highlight"], kinds["Tag on a report"]):
+        assert staff_client.get(change.history_url).status_code == 200
