@@ -140,3 +140,39 @@ def test_recent_changes_list_highlight_and_report_tags_with_links(staff_client, 
     assert kinds["Tag on a report"].label == "hearing — A report"
     for change in (kinds["Tag on a highlight"], kinds["Tag on a report"]):
         assert staff_client.get(change.history_url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_links_made_before_the_history_get_a_created_row():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    graph = MigrationExecutor(connection).loader.graph
+    after = next(key for key in graph.nodes if key[0] == "annotations" and key[1].endswith("_e_tag_link_history"))
+    before = next(iter(graph.node_map[after].parents)).key
+    leaves = graph.leaf_nodes("annotations")
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.migrate([target])
+        executor.loader.build_graph()
+        return executor.loader.project_state([target]).apps
+
+    try:
+        apps = migrate(before)
+        model = apps.get_model
+        workspace = model("annotations", "Workspace").objects.create(name="W", slug="w")
+        report = model("annotations", "Report").objects.create(workspace=workspace, title="R", slug="r")
+        passage = model("annotations", "Passage").objects.create(report=report, order=1, text="Text")
+        user = model("auth", "User").objects.create(username="early")
+        tag = model("annotations", "Tag").objects.create(workspace=workspace, name="SCO", slug="sco")
+        link = model("annotations", "TaggedPassage").objects.create(content_object=passage, tag=tag, added_by=user)
+        model("annotations", "TaggedReport").objects.create(content_object=report, tag=tag)
+
+        apps = migrate(after)
+        [row] = apps.get_model("annotations", "HistoricalTaggedPassage").objects.all()
+        assert (row.id, row.history_type, row.history_user_id) == (link.pk, "+", user.pk)
+        assert row.history_date == link.created_at
+        assert apps.get_model("annotations", "HistoricalTaggedReport").objects.count() == 1
+    finally:
+        MigrationExecutor(connection).migrate(leaves)
