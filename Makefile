@@ -35,6 +35,7 @@ check: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 	$(PY) bench/hostile.py
+	$(PY) bench/fixture_memory.py
 
 # Side by side with Taguette (installed from PyPI into its own virtualenv under the temp folder).
 bench-peer: $(VENV)/.runtime

@@ -388,6 +388,15 @@ class Tag(TagBase, Stamped):  # noqa: DJ008 (TagBase defines __str__)
         if CONTROL_CHARACTERS.search(self.name):
             raise ValidationError({"name": "Tag names cannot contain control characters."})
 
+    @classmethod
+    def names_by_id(cls, ids):
+        """Tag names by id, also of tags deleted (merged away) since, from their history."""
+        names = dict(cls.objects.filter(pk__in=ids).values_list("pk", "name"))
+        gone = set(ids) - set(names) - {None}
+        for pk, name in cls.history.filter(id__in=gone).order_by("history_date").values_list("id", "name"):
+            names[pk] = name
+        return names
+
     def slugify(self, tag, i=None):
         # ASCII, never empty: "Ürümqi" -> "urumqi", "!!!" -> "tag"; taggit adds a number when taken.
         slug = slugify(tag)[:90] or "tag"
@@ -462,6 +471,8 @@ class TaggedPassage(AuthoredTagLink):  # noqa: DJ008 (TaggedItemBase defines __s
     content_object = models.ForeignKey("Passage", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="passage_links")
     workspace_path = "content_object__report__workspace"
+    # Who added or removed which tag, and when (tag merges move links: a change of tag).
+    history = HistoricalRecords(excluded_fields=["changed_at"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_passage_tag")]
@@ -475,6 +486,8 @@ class TaggedHighlight(AuthoredTagLink):  # noqa: DJ008 (TaggedItemBase defines _
     content_object = models.ForeignKey("Highlight", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="highlight_links")
     workspace_path = "content_object__passage__report__workspace"
+    # Who added or removed which tag, and when (tag merges move links: a change of tag).
+    history = HistoricalRecords(excluded_fields=["changed_at"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_highlight_tag")]
@@ -488,6 +501,8 @@ class TaggedReport(TagLink):  # noqa: DJ008 (TaggedItemBase defines __str__)
     content_object = models.ForeignKey("Report", on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="report_links")
     workspace_path = "content_object__workspace"
+    # Who added or removed which tag, and when (tag merges move links: a change of tag).
+    history = HistoricalRecords(excluded_fields=["changed_at"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_report_tag")]

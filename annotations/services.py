@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import jobs, permissions
 from .importing import refuse_oversized, refuse_unsupported
@@ -168,7 +169,10 @@ def passages_add_tag(*, passages: Iterable[Passage], tag: Tag, user: User | None
     )
     new = [TaggedPassage(content_object=p, tag=tag, added_by=user) for p in passages if p.pk not in have]
     TaggedPassage.objects.bulk_create(new, ignore_conflicts=True)
-    Passage.objects.filter(pk__in=[link.content_object.pk for link in new]).touch()  # bulk_create sends no signals
+    # bulk_create sends no signals: the links' history and the passages' stamps are written here.
+    added = TaggedPassage.objects.filter(tag=tag, content_object__in=[link.content_object.pk for link in new])
+    TaggedPassage.history.bulk_history_create(list(added), default_user=user)
+    Passage.objects.filter(pk__in=[link.content_object.pk for link in new]).touch()
     return len(new)
 
 
@@ -197,9 +201,11 @@ def passages_remove_tag(*, passages: Iterable[Passage], tag: Tag) -> int:
 def _link_once(model, **fields):
     if model.objects.filter(content_object=fields["content_object"], tag=fields["tag"]).exists():
         return
+    link = model(**fields)
+    link._history_user = fields.get("added_by")  # who tagged, also outside a request (commands, jobs)
     try:
         with transaction.atomic():
-            model.objects.create(**fields)
+            link.save()
     except IntegrityError:  # the same link was created concurrently: one link is what we want
         pass
 
@@ -227,18 +233,21 @@ def tags_merge(*, survivor: Tag, merged: Iterable[Tag]) -> int:
     if any(tag.workspace_id != survivor.workspace_id for tag in merged):
         raise ServiceError("Only tags of the same workspace's codebook can be merged.")
     descriptions = [survivor.description.strip()] + [t.description.strip() for t in merged]
+    names = {tag.pk: tag.name for tag in merged}
     for link_model in (TaggedPassage, TaggedHighlight, TaggedReport):
-        already = link_model.objects.filter(tag=survivor).values("content_object_id")
-        links = link_model.objects.filter(tag__in=merged)
-        links.filter(content_object_id__in=already).delete()
-        # An object carrying two of the merged tags keeps one link: keep the lowest id per object.
-        seen = set()
-        for link in links.order_by("content_object_id", "id"):
-            if link.content_object_id in seen:
+        # Each link moves to the survivor, or goes when its object carries the survivor already
+        # (or two of the merged tags: the lowest id stays); the links' history says which merge.
+        tagged = set(link_model.objects.filter(tag=survivor).values_list("content_object_id", flat=True))
+        moved = []
+        for link in link_model.objects.filter(tag__in=merged).order_by("content_object_id", "id"):
+            link._change_reason = f"Merged {names[link.tag_id]} into {survivor.name}"
+            if link.content_object_id in tagged:
                 link.delete()
             else:
-                seen.add(link.content_object_id)
-        links.update(tag=survivor)
+                tagged.add(link.content_object_id)
+                link.tag = survivor
+                moved.append(link)
+        bulk_update_with_history(moved, link_model, ["tag"], batch_size=500)
     combined = "\n\n".join(dict.fromkeys(d for d in descriptions if d))
     if combined != survivor.description:
         survivor.description = combined
@@ -343,9 +352,13 @@ def highlight_create(
     highlight.save()
     # A new highlight has no links yet: one insert for all of them (the highlight's own save has
     # already raised the passage's stamp, in this same transaction).
-    TaggedHighlight.objects.bulk_create(
-        TaggedHighlight(content_object=highlight, tag=tag, added_by=user)
-        for tag in tags_named(workspace=passage.report.workspace, names=tags)
+    bulk_create_with_history(
+        [
+            TaggedHighlight(content_object=highlight, tag=tag, added_by=user)
+            for tag in tags_named(workspace=passage.report.workspace, names=tags)
+        ],
+        TaggedHighlight,
+        default_user=user,
     )
     if comment.strip():
         comment_create(passage=passage, author=user, body=comment, highlight=highlight)

@@ -2,7 +2,7 @@
 
 Environment variables:
     DEBUG            "1" for development (`make run` and the tests set it); off unless set
-    SECRET_KEY       required when DEBUG is off: without it the app refuses to start
+    SECRET_KEY       required when DEBUG is off: without it the app (wsgi, asgi, manage.py) refuses to start
     TRUSTED_PROXIES  comma-separated addresses or networks of the reverse proxies in front of the app
                      (e.g. "127.0.0.1" or "10.0.0.0/8"): only requests from them may set the client
                      address (X-Forwarded-For, used by the login throttling) and the scheme
@@ -29,6 +29,7 @@ Environment variables:
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,14 +49,23 @@ def env_list(name, default=""):
 
 DEBUG = env_bool("DEBUG", False)
 
+# Without SECRET_KEY and with DEBUG off, the entry points that serve or manage the site (wsgi.py,
+# asgi.py, manage.py, so gunicorn, runserver and `check --deploy`) refuse to start: see
+# refuse_to_serve_without_a_secret_key. Anything else that only imports these settings (a script
+# such as ../shared/checks/check_seed_import.py) gets a random key of its own process, so nothing
+# it signs outlives it and no fixed key can leak into production.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production" if DEBUG else secrets.token_urlsafe(50)
+
+
+def refuse_to_serve_without_a_secret_key():
+    if not DEBUG and not os.environ.get("SECRET_KEY"):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off: set SECRET_KEY to a long random string "
             "(or DEBUG=1 for development on your own machine)"
         )
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -236,8 +246,9 @@ HUEY = {
 # A job running this long on a machine that no longer answers is shown as failed.
 JOB_MAX_SECONDS = int(os.environ.get("JOB_MAX_SECONDS", "1800"))
 
-# Sharing: the largest fixture import_fixture reads (it parses the whole file in memory), and the
-# prefix that turns record uuids into W3C Web Annotation ids.
+# Sharing: the largest fixture import_fixture reads (it streams the file, so memory stays flat;
+# the limit bounds how long one import holds its transaction), and the prefix that turns record
+# uuids into W3C Web Annotation ids.
 FIXTURE_MAX_BYTES = int(float(os.environ.get("FIXTURE_MAX_MB", "1024")) * 1024 * 1024)
 ANNOTATION_BASE_URL = os.environ.get("ANNOTATION_BASE_URL", "urn:uuid:")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -301,3 +301,53 @@ def test_production_static_storage_works_before_collectstatic(client, tmp_path, 
 def test_jobs_queue_in_sqlite_by_default_and_in_redis_when_configured(production, production_with_services):
     assert production["HUEY"] == "SqliteHuey"
     assert production_with_services["HUEY"] == "RedisHuey"
+
+
+def environment_without_debug_or_secret_key():
+    return {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-c", "import project.wsgi"],
+        ["-c", "import project.asgi"],
+        ["manage.py", "check", "--deploy"],
+        ["manage.py", "runserver", "--noreload", "127.0.0.1:0"],
+        ["-m", "gunicorn", "--check-config", "project.wsgi"],
+    ],
+    ids=["wsgi", "asgi", "check-deploy", "runserver", "gunicorn"],
+)
+def test_every_entry_point_that_serves_refuses_to_start_without_a_secret_key(command):
+    env = environment_without_debug_or_secret_key()
+    result = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stdout + result.stderr
+
+
+def settings_secret_key_in_a_fresh_process():
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    env = environment_without_debug_or_secret_key() | {"DJANGO_SETTINGS_MODULE": "project.settings"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_script_that_only_imports_the_settings_gets_a_throwaway_key_of_its_own():
+    first = settings_secret_key_in_a_fresh_process()
+    assert len(first) >= 50
+    assert first != settings_secret_key_in_a_fresh_process()
+
+
+SEED_CHECK = ROOT.parent / "shared" / "checks" / "check_seed_import.py"
+
+
+@pytest.mark.skipif(not SEED_CHECK.exists(), reason="the shared checks are not beside the project")
+def test_the_seed_import_check_runs_as_the_guide_says_without_debug(tmp_path):
+    # `.venv/bin/python ../shared/checks/check_seed_import.py` from the project root, nothing exported.
+    env = environment_without_debug_or_secret_key() | {"TMPDIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "../shared/checks/check_seed_import.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

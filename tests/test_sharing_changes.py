@@ -144,3 +144,16 @@ def test_a_tombstone_for_a_record_outside_the_files_workspaces_is_refused(
     with pytest.raises(CommandError, match="workspace the file does not name"):
         import_(path, "--apply-deletions")
     assert Comment.objects.filter(pk=foreign.pk).exists()
+
+
+def test_a_tag_removed_and_added_back_at_the_origin_stays_on_the_copy(annotated_report, workspace, tmp_path):
+    first_export = export(tmp_path, "--workspace", workspace.slug, name="a1.json")
+    passage = Passage.objects.get(report=annotated_report, order=2)
+    tag = Tag.objects.get(workspace=workspace, name="SCO")
+    services.passage_remove_tag(passage=passage, tag=tag)  # leaves a tombstone
+    services.passage_add_tag(passage=passage, name="SCO")  # the same link again, later
+    second_export = export(tmp_path, "--workspace", workspace.slug, name="a2.json")
+    wipe()
+    import_(first_export)
+    import_(second_export, "--apply-deletions")
+    assert TaggedPassage.objects.filter(content_object__uuid=passage.uuid, tag__name="SCO").exists()

@@ -16,7 +16,10 @@ import os
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
+import ijson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -47,7 +50,8 @@ from .spec import Registry
 ORIGIN_LABEL = ImportStamp._meta.label_lower
 TOMBSTONE_LABEL = Tombstone._meta.label_lower
 TOMBSTONE_FIELDS = {"model", "key", "workspace", "merged_into", "deleted_at"}
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # records read, validated and written at a time
+MAX_DEPTH = 32  # deepest nesting of lists and objects a record's fields may have (footnotes: 1)
 LOOKUP_CHUNK = 500
 CHANGE_REASON = "import_fixture"
 TEXT_FIELDS = (models.CharField, models.TextField)
@@ -113,50 +117,146 @@ class Summary:
             yield from self.deletions
 
 
-def read_records(path):
-    """(index, label, fields) for every record of a JSON or JSON Lines fixture, structure checked."""
-    limit = settings.FIXTURE_MAX_BYTES
-    try:
-        size = os.path.getsize(path)
+class FixtureFile:
+    """A fixture on disk, read one record at a time: a JSON array with ijson, JSON Lines a line at a
+    time. Only the current batch of records is ever in memory, whatever the file's size.
+
+    A first pass checks every record's structure and finds the origin record; the second hands
+    out the records in batches, model by model in dependency order: in one pass when the file is
+    in that order (as export_fixture writes it), else in one pass per model."""
+
+    def __init__(self, path):
+        self.path = path
+        self.json_lines = str(path).endswith(".jsonl")
+        self.registry = Registry()
+        self.rank = {label: self.registry.specs.index(spec) for label, spec in self.registry.by_label.items()}
+        self.rank[TOMBSTONE_LABEL] = len(self.registry.specs)
+        limit = settings.FIXTURE_MAX_BYTES
+        try:
+            size = os.path.getsize(path)
+        except OSError as error:
+            raise FixtureError(f"cannot read {path}: {error.strerror}") from None
         if size > limit:
-            raise FixtureError(f"{path} is {size:,} bytes, over the limit of {limit:,} (FIXTURE_MAX_BYTES).")
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
-    except OSError as error:
-        raise FixtureError(f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise FixtureError(f"{path} is not UTF-8 text, so not a JSON fixture.") from None
-    try:
-        if str(path).endswith(".jsonl"):
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+            raise FixtureError(
+                f"{path} is {size:,} bytes, over the limit of {limit:,} bytes (FIXTURE_MAX_MB={limit / 2**20:g})."
+            )
+        self.origin, self.in_order = None, True
+        last_rank = 0
+        for index, label, fields in self.records():
+            if label == ORIGIN_LABEL:
+                self.origin = _origin(index, fields)
+                continue
+            self.in_order = self.in_order and self.rank[label] >= last_rank
+            last_rank = self.rank[label]
+
+    def _raw(self):
+        """(index, parsed record) for every record of the file."""
+        try:
+            with open(self.path, "rb") as stream:
+                if self.json_lines:
+                    lines = (line for line in stream if line.strip())
+                    yield from enumerate((json.loads(line) for line in lines), start=1)
+                    return
+                yield from enumerate(_array_items(stream, self.path), start=1)
+        except OSError as error:
+            raise FixtureError(f"cannot read {self.path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise FixtureError(f"{self.path} is not UTF-8 text, so not a JSON fixture.") from None
+        except RecursionError:
+            raise FixtureError(f"{self.path} is nested too deeply to be a fixture.") from None
+        except json.JSONDecodeError as error:
+            raise FixtureError(
+                f"{self.path} is not valid JSON (truncated?): {error.msg} at line {error.lineno} column {error.colno}."
+            ) from None
+        except ijson.JSONError as error:
+            reason = " ".join(str(error).split())[:200]
+            if "utf" in reason.lower():
+                raise FixtureError(f"{self.path} is not UTF-8 text, so not a JSON fixture.") from None
+            raise FixtureError(f"{self.path} is not valid JSON (truncated?): {reason}.") from None
+
+    def records(self, wanted=None):
+        """(index, label, fields) of every record (of the model `wanted`), its structure checked."""
+        for index, record in self._raw():
+            if not (
+                isinstance(record, dict)
+                and isinstance(record.get("model"), str)
+                and isinstance(record.get("fields"), dict)
+            ):
+                raise FixtureError(f"record {index} is not a fixture record with 'model' and 'fields'.")
+            label = record["model"].lower()
+            if label in self.registry.by_label:
+                label = self.registry.by_label[label].label
+            elif label not in (ORIGIN_LABEL, TOMBSTONE_LABEL):
+                raise FixtureError(f"record {index}: model {record['model']!r} is not accepted by import_fixture.")
+            if wanted is not None and label != wanted:
+                continue
+            if self.json_lines and _too_deep(record["fields"]):
+                raise FixtureError(f"record {index} ({label}) is nested too deeply to be a fixture record.")
+            yield index, label, record["fields"]
+
+    def batches(self):
+        """(label, [(index, fields), ...]) of at most BATCH_SIZE records, model by model in
+        dependency order, tombstones last; the origin record is left out."""
+        if self.in_order:
+            passes = [None]
         else:
-            data = json.loads(text)
-    except RecursionError:
-        raise FixtureError(f"{path} is nested too deeply to be a fixture.") from None
-    except json.JSONDecodeError as error:
-        raise FixtureError(
-            f"{path} is not valid JSON (truncated?): {error.msg} at line {error.lineno} column {error.colno}."
-        ) from None
-    if not isinstance(data, list):
+            passes = [spec.label for spec in self.registry.specs] + [TOMBSTONE_LABEL]
+        for wanted in passes:
+            label, batch = None, []
+            for index, record_label, fields in self.records(wanted):
+                if record_label == ORIGIN_LABEL:
+                    continue
+                if batch and (record_label != label or len(batch) >= BATCH_SIZE):
+                    yield label, batch
+                    batch = []
+                label = record_label
+                batch.append((index, fields))
+            if batch:
+                yield label, batch
+
+
+def _too_deep(value, limit=MAX_DEPTH):
+    """Whether `value` nests lists or objects deeper than `limit` (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= limit:
+                return True
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def _array_items(stream, path):
+    """The elements of the JSON array in `stream`, one at a time, built from ijson's parser events
+    (not ijson.items, whose paths grow with the nesting): nesting deeper than MAX_DEPTH is refused
+    as soon as it is met, and numbers are read as json.loads reads them."""
+    events = ijson.basic_parse(stream)
+    if next(events, (None, None))[0] != "start_array":
         raise FixtureError(f"{path} is not a fixture: expected a JSON list of records.")
-    registry = Registry()
-    records, tombstones = [], []
-    origin = None
-    for index, record in enumerate(data, start=1):
-        if not (
-            isinstance(record, dict) and isinstance(record.get("model"), str) and isinstance(record.get("fields"), dict)
-        ):
-            raise FixtureError(f"record {index} is not a fixture record with 'model' and 'fields'.")
-        label = record["model"].lower()
-        if label == ORIGIN_LABEL:
-            origin = _origin(index, record["fields"])
-        elif label == TOMBSTONE_LABEL:
-            tombstones.append((index, record["fields"]))
-        elif label in registry.by_label:
-            records.append((index, registry.by_label[label].label, record["fields"]))
+    containers, keys, index = [], [], 1
+    for event, value in events:
+        if event in ("start_map", "start_array"):
+            if len(containers) > MAX_DEPTH:
+                raise FixtureError(f"record {index} is nested too deeply to be a fixture record.")
+            containers.append({} if event == "start_map" else [])
+            continue
+        if event == "map_key":
+            keys.append(value)
+            continue
+        if event in ("end_map", "end_array"):
+            if not containers:  # the end of the fixture's own list
+                continue
+            value = containers.pop()
+        elif isinstance(value, Decimal):
+            value = float(value)  # 1e999 is inf, as json.loads reads it: the field refuses it
+        if not containers:
+            yield value
+            index += 1
+        elif isinstance(containers[-1], dict):
+            containers[-1][keys.pop()] = value
         else:
-            raise FixtureError(f"record {index}: model {record['model']!r} is not accepted by import_fixture.")
-    return origin, records, tombstones
+            containers[-1].append(value)
 
 
 def _origin(index, raw):
@@ -175,23 +275,22 @@ def import_fixture(path, *, workspace=None, dry_run=False, apply_deletions=False
     """Import the fixture at `path`; with `workspace` (a slug) every record goes into that workspace;
     with `apply_deletions` the file's tombstones delete (or merge) the same records here, otherwise
     the summary lists them. Returns a Summary; raises FixtureError (nothing written) for any bad record."""
-    by_label = defaultdict(list)
-    origin, records, tombstones = read_records(path)
-    for index, label, fields in records:
-        by_label[label].append((index, fields))
+    fixture = FixtureFile(path)
     summary = Summary(dry_run=dry_run)
     try:
         with transaction.atomic():
-            base = origin and ImportStamp.last_from(origin.origin)
+            base = fixture.origin and ImportStamp.last_from(fixture.origin.origin)
             importer = _Importer(summary, workspace, base)
-            for spec in importer.registry.specs:
-                importer.process(spec, by_label.pop(spec.label, []))
-            importer.check_people()
+            for label, batch in fixture.batches():
+                if label == TOMBSTONE_LABEL:
+                    importer.finish_model()
+                    importer.process_tombstones(batch, apply=apply_deletions)
+                else:
+                    importer.process(importer.registry.by_label[label], batch)
+            importer.finish_model()
             _refuse_tags_across_workspaces(importer.allowed_workspaces)
-            importer.process_tombstones(tombstones, apply=apply_deletions)
-            importer.touch_passages()
-            if origin:
-                origin.save()
+            if fixture.origin:
+                fixture.origin.save()
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -219,6 +318,9 @@ class _Importer:
         self.created_workspaces = set()
         self.passage_text = {}
         self.written = defaultdict(dict)  # label -> pk of a created or updated row -> its _Row
+        self.seen = defaultdict(dict)  # label -> hash of each key read so far -> its record's index
+        self.current = None  # the spec whose records are being read
+        self.pending = []  # its rows that point at a record of the same model further on (a reply's thread)
         self.target = None
         if target_slug:
             self.target = Workspace.objects.filter(slug=target_slug).first()
@@ -227,12 +329,25 @@ class _Importer:
             self.pk_of["annotations.workspace"][(target_slug,)] = self.target.pk
             self.allowed_workspaces.add(self.target.pk)
 
+    def end_batch(self, spec):
+        """After a batch is written: check whom it names, refresh what it shows, and forget it (later
+        batches find its rows in the database), so memory does not grow with the file."""
+        self.check_people(spec)
+        self.touch_passages()
+        workspaces = self.pk_of["annotations.workspace"]
+        self.pk_of.clear()
+        self.pk_of["annotations.workspace"] = workspaces
+        self.passage_text.clear()
+        self.written.clear()
+
     def touch_passages(self):
-        """Rows are written in bulk (no signals): the passages the file names, or whose reports it
-        names, get their annotation stamps raised here, so no cached fragment shows the old state."""
+        """Rows are written in bulk (no signals): the passages the batch names, or whose reports or
+        highlights it names, get their annotation stamps raised, so no cached fragment shows the old state."""
         passages = set(self.passage_text) | set(self.pk_of["annotations.passage"].values())
-        reports = self.pk_of["annotations.report"].values()
-        Passage.objects.filter(Q(pk__in=passages) | Q(report_id__in=reports)).touch()
+        reports = set(self.pk_of["annotations.report"].values())
+        highlights = set(self.pk_of["annotations.highlight"].values())
+        if passages or reports or highlights:
+            Passage.objects.filter(Q(pk__in=passages) | Q(report_id__in=reports) | Q(highlights__in=highlights)).touch()
 
     # --- natural keys -------------------------------------------------------------------------
 
@@ -303,9 +418,12 @@ class _Importer:
                 f"{where}{spec.label} {_show(key)} exists here in a workspace the file does not name; refusing."
             )
 
-    def resolve_references(self, spec, rows):
-        """Every foreign key of `rows` must resolve within the file or to a row here."""
+    def resolve_references(self, spec, rows, defer=False):
+        """Every foreign key of `rows` must resolve within the batch or to a row here. With `defer`,
+        rows pointing at a record of their own model not seen yet (and rows pointing at those) wait
+        in `pending` for a later batch; the rows ready to write are returned."""
         wanted = defaultdict(dict)  # target label -> key -> record index
+        missing_own = set()
         own_keys = {row.key for row in rows}
         for row in rows:
             for fk in spec.foreign_keys:
@@ -318,6 +436,9 @@ class _Importer:
             target = self.registry.by_label[label]
             found = self.local_rows(target, set(keys))
             for key, index in keys.items():
+                if key not in found and defer and target is spec:
+                    missing_own.add(key)
+                    continue
                 if key not in found:
                     raise FixtureError(
                         f"record {index} ({spec.label}): refers to {label} {_show(key)}, "
@@ -328,6 +449,21 @@ class _Importer:
                 self.pk_of[label][key] = pk
                 if target.model is Passage:
                     self.passage_text[pk] = fields["text"]
+        if not missing_own:
+            return rows
+        self_fks = [f for f in spec.foreign_keys if self.registry.target(f) is spec]
+        waiting = set(missing_own)
+        while True:
+            more = {
+                row.key
+                for row in rows
+                if row.key not in waiting and any(row.fields[f.name] in waiting for f in self_fks)
+            }
+            if not more:
+                break
+            waiting |= more
+        self.pending += [row for row in rows if row.key in waiting]
+        return [row for row in rows if row.key not in waiting]
 
     # --- one model ----------------------------------------------------------------------------
 
@@ -380,24 +516,39 @@ class _Importer:
         return tuple(parts)
 
     def process(self, spec, records):
+        """Read, validate and write one batch of records of `spec`."""
+        if self.current is not spec:
+            self.finish_model()
+            self.current = spec
         rows = []
-        seen = {}
+        seen = self.seen[spec.label]
         for index, raw in records:
             fields = self.parse(spec, index, raw)
             try:
                 key = self.own_key(spec, fields)
             except ValidationError as error:
                 raise FixtureError(f"record {index} ({spec.label}): {_message(error)}") from None
-            if key in seen:
-                raise FixtureError(f"record {index} ({spec.label}) repeats record {seen[key]} ({_show(key)}).")
-            seen[key] = index
+            if hash(key) in seen:
+                raise FixtureError(f"record {index} ({spec.label}) repeats record {seen[hash(key)]} ({_show(key)}).")
+            seen[hash(key)] = index
             rows.append(_Row(index, key, fields))
+        rows, self.pending = self.pending + rows, []
+        self.write(spec, rows, final=False)
+
+    def finish_model(self):
+        """The last rows of the current model: those still waiting for a record of their own model."""
+        if self.current is not None and self.pending:
+            rows, self.pending = self.pending, []
+            self.write(self.current, rows, final=True)
+        self.current = None
+
+    def write(self, spec, rows, *, final):
         if spec.model is Workspace and self.target is not None:
             self.summary.add(spec.label, "mapped", len(rows))
             return
+        rows = self.resolve_references(spec, rows, defer=not final)
         if not rows:
             return
-        self.resolve_references(spec, rows)
         if spec.model is Membership:
             rows = self.memberships_of_new_workspaces(spec, rows)
         local = self.local_rows(spec, {row.key for row in rows})
@@ -420,6 +571,7 @@ class _Importer:
         else:
             self.create(spec, creates)
         self.update(spec, updates)
+        self.end_batch(spec)
 
     def compare(self, spec, row, local_raw):
         if spec.is_user:
@@ -450,15 +602,13 @@ class _Importer:
             return "updated"
         return "kept"
 
-    def check_people(self):
+    def check_people(self, spec):
         """Every person a written record names (author, added_by, ...) is a member of the record's
         workspace here or a placeholder (an inactive account without password, as imports create):
         a file cannot put words in the mouth of any other account of this instance."""
-        for spec in self.registry.specs:
-            written = self.written[spec.label]
-            people = [f.name for f in spec.foreign_keys if self.registry.target(f).is_user]
-            if not (written and people and spec.workspace_path):
-                continue
+        written = self.written[spec.label]
+        people = [f.name for f in spec.foreign_keys if self.registry.target(f).is_user]
+        if written and people and spec.workspace_path:
             pks = list(written)
             for name in people:
                 for start in range(0, len(pks), LOOKUP_CHUNK):
@@ -489,13 +639,21 @@ class _Importer:
             try:
                 key = self.file_key(spec, raw.get("key"))
                 survivor_key = None if raw.get("merged_into") is None else self.file_key(spec, raw["merged_into"])
+                deleted_at = raw.get("deleted_at") and Tombstone._meta.get_field("deleted_at").clean(
+                    raw["deleted_at"], None
+                )
             except (ValidationError, TypeError, ValueError, StopIteration) as error:
-                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): key: {_message(error)}") from None
+                raise FixtureError(f"record {index} ({TOMBSTONE_LABEL}): {_message(error)}") from None
             local = self.local_rows(spec, {key} | ({survivor_key} if survivor_key else set()))
             if key not in local:
                 continue  # gone here too
-            pk, workspace_id, _ = local[key]
+            pk, workspace_id, fields = local[key]
             self._check_scope(spec, key, workspace_id, index)
+            if deleted_at and datetime.fromisoformat(fields["changed_at"]) > deleted_at:
+                # Made again (or changed) after that deletion, here or at the origin (a tag removed,
+                # then added back): the later change wins.
+                self.summary.add(spec.label, "changed_since_deleted")
+                continue
             what = f"{spec.label} {_show(key)}" + (f" (merged into {_show(survivor_key)})" if survivor_key else "")
             if not apply:
                 self.summary.add(spec.label, "deletion_pending")
@@ -610,7 +768,8 @@ class _Importer:
             # time, whether its copy is newer than ours.
             for obj, values in zip(objs, kept, strict=True):
                 for attname, value in values.items():
-                    setattr(obj, attname, value)
+                    if value is not None:  # a record without the field keeps "now"
+                        setattr(obj, attname, value)
             fields = ["changed_at", *(f.name for f in auto_now)]
             spec.model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
         for row, obj in zip(rows, objs, strict=True):
@@ -674,6 +833,8 @@ class _Importer:
             changed.update(row.differing)
             self.written[spec.label][row.pk] = row
         # The file's change stamp always goes with its changes (a bulk update would stamp "now").
+        if spec.model is Source and "url" in changed:
+            changed.add("url_normalized")  # derived, so not compared: recomputed by instance()
         names = sorted(changed | {"changed_at"})
         if _has_history(spec.model):
             bulk_update_with_history(

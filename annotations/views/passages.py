@@ -2,13 +2,15 @@ from itertools import chain
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, F, Value
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from .. import permissions, services
 from ..forms import StatusForm, TagAddForm
-from ..models import Comment, SourceLink, TaggedPassage
+from ..models import Comment, SourceLink, Tag, TaggedHighlight, TaggedPassage
 from ..ratelimit import rate_limited
+from ..sharing.fixture_import import CHANGE_REASON as IMPORT_REASON
 from .conditional import etag_for, not_modified, with_etag
 from .panel import codebook_of, panel_context, render_panel, render_panel_part, render_refusal, sources_of
 from .scoping import get_highlight_of, get_passage_for_user, uuid_or_404
@@ -112,9 +114,67 @@ def _history_entries(records, what):
         }
 
 
+LINK_HISTORY_FIELDS = [
+    "id",
+    "history_id",
+    "history_date",
+    "history_type",
+    "history_change_reason",
+    "tag_id",
+    "tag__name",
+    "history_user__username",
+]
+
+
+def _tag_link_entries(passage):
+    """Tags added to, removed from or merged on the passage and its highlights: who, when, which.
+    One query for both kinds of link (the tags of deleted highlights go with them)."""
+    on_passage = (
+        TaggedPassage.history.filter(content_object_id=passage.pk)
+        .annotate(quote=Value(None, output_field=CharField()))
+        .values(*LINK_HISTORY_FIELDS, "quote")
+        .order_by()
+    )
+    on_highlights = (
+        TaggedHighlight.history.filter(content_object__passage_id=passage.pk)
+        .annotate(quote=F("content_object__exact"))
+        .values(*LINK_HISTORY_FIELDS, "quote")
+        .order_by()
+    )
+    records = sorted(on_passage.union(on_highlights, all=True), key=lambda r: (r["history_date"], r["history_id"]))
+    names = {r["tag_id"]: r["tag__name"] for r in records if r["tag__name"] is not None}
+    gone = {r["tag_id"] for r in records} - set(names)
+    if gone:  # tags merged away since: their names are in their own history
+        names |= Tag.names_by_id(gone)
+    previous = {}
+    for record in records:
+        key = (record["quote"] is not None, record["id"])
+        before, previous[key] = previous.get(key), record
+        name = names.get(record["tag_id"], "(unknown tag)")
+        reason = record["history_change_reason"] or ""
+        kind = record["history_type"]
+        if kind == "~" and before is not None and before["tag_id"] != record["tag_id"]:
+            what = f"tag {names.get(before['tag_id'], '(unknown tag)')} merged into {name}"
+        elif reason.startswith("Merged "):
+            what = "tag " + reason.removeprefix("Merged ").replace(" into ", " merged into ", 1)
+        elif kind == "+":
+            what = f"tagged {name}"
+        elif kind == "-":
+            what = f"removed tag {name}"
+        else:
+            continue  # nothing a reader needs (the link's own stamp)
+        if record["quote"] is not None:
+            what += f" {'from' if kind == '-' else 'on'} the highlight “{record['quote']}”"
+        who = record["history_user__username"]
+        if who is None and reason.startswith(IMPORT_REASON):
+            who = "import"
+        yield {"when": record["history_date"], "who": who, "what": what, "detail": ""}
+
+
 @login_required
 def passage_history(request, uuid):
-    """Who did what to the passage, its tags, comments and source links, newest first."""
+    """Who did what to the passage, its tags (and its highlights' tags), comments and source
+    links, newest first."""
     passage = get_passage_for_user(request, uuid)
     entries = chain(
         _history_entries(passage.history.select_related("history_user"), lambda r: f"the passage (status {r.status})"),
@@ -126,10 +186,7 @@ def passage_history(request, uuid):
             SourceLink.history.filter(passage_id=passage.pk).select_related("history_user", "source"),
             lambda r: f"a source link ({r.relation} {r.source.title if r.source else 'a removed source'})",
         ),
-        (
-            {"when": link.created_at, "who": link.added_by, "what": f"tagged {link.tag.name}", "detail": ""}
-            for link in passage.tag_links.select_related("tag", "added_by")
-        ),
+        _tag_link_entries(passage),
     )
     entries = sorted(entries, key=lambda e: e["when"], reverse=True)
     return render(request, "annotations/partials/_passage_history.html", {"passage": passage, "entries": entries})
