@@ -148,7 +148,7 @@ def test_links_made_before_the_history_get_a_created_row():
     from django.db.migrations.executor import MigrationExecutor
 
     graph = MigrationExecutor(connection).loader.graph
-    after = next(key for key in graph.nodes if key[0] == "annotations" and key[1].endswith("_e_tag_link_history"))
+    after = next(key for key in graph.nodes if key[0] == "annotations" and key[1].endswith("_tag_link_history"))
     before = next(node.key for node in graph.node_map[after].parents if node.key[0] == "annotations")
     leaves = graph.leaf_nodes("annotations")
 
