@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
@@ -61,6 +63,14 @@ class PassageFilterForm(forms.Form):
             if value not in (None, "", False):
                 items.append((name, "1" if value is True else str(value)))
         return items
+
+    def query_string(self, **params):
+        """The active filters, then `params` (offset, outline …), as a query string."""
+        return urlencode([*self.query_items(), *((k, v) for k, v in params.items() if v is not None)])
+
+    def tag_removals(self):
+        """(tag, query string of the same filters without that tag), for the removable tag chips."""
+        return [(tag, urlencode([item for item in self.query_items() if item != ("tag", tag)])) for tag in self.tags]
 
 
 class TagAddForm(forms.Form):

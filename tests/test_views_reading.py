@@ -183,6 +183,13 @@ def test_filters_are_kept_in_load_more_and_outline_links(client, viewer, workspa
     assert f'?q=the&amp;offset={PAGE_SIZE}#s-2"' in html  # the notes section starts on the second page
 
 
+def test_each_tag_filter_chip_removes_that_tag_and_keeps_the_other_filters(client, viewer, reading_report):
+    client.force_login(viewer)
+    html = client.get(read_url(reading_report, tag=["Security", "Energy & co"], status="open")).content.decode()
+    assert 'href="?tag=Energy+%26+co&amp;status=open" aria-label="Remove tag filter Security"' in html
+    assert 'href="?tag=Security&amp;status=open" aria-label="Remove tag filter Energy &amp; co"' in html
+
+
 def test_long_reports_load_in_chunks(client, viewer, workspace, annotator):
     report = make_annotated_report(workspace, annotator, passages=PAGE_SIZE + 50)
     client.force_login(viewer)

@@ -120,3 +120,10 @@ def highlight_index(passage):
 def uuid_url(name, uuid):
     """`{% url name uuid %}` for uuid-only URLs, without a reverse() per record (see links.py)."""
     return links.uuid_url(name, uuid)
+
+
+@register.simple_tag
+def filtered_query(filters, **params):
+    """`?{% filtered_query filters offset=… %}`: a link that keeps the reading view's filters (the
+    query string is built in Python, PassageFilterForm.query_string, never in a template loop)."""
+    return filters.query_string(**params)

@@ -92,7 +92,6 @@ def _passage_list(request, report, filters, offset):
     context = {
         "report": report,
         "filters": filters,
-        "filter_query": filters.query_items(),
         **reading.passage_page(report, filters, offset),
         **roles_context(request.user, report.workspace, report),
     }
