@@ -96,6 +96,7 @@ def app_pages(site):
         "versions": reverse("annotations:report-read", args=[site["new"].uuid]),
         "compare": reverse("annotations:report-compare", args=[site["new"].uuid]),
         "password change": reverse("password_change"),
+        "coded excerpts": reverse("annotations:tag-excerpts", args=[slug]) + f"?tag={site['tag'].uuid}&format=html",
     }
     return pages
 
@@ -104,6 +105,7 @@ def curator_pages(site):
     return {
         "orphans": reverse("annotations:report-orphans", args=[site["new"].uuid]),
         "job page": site["job"].get_absolute_url(),
+        "sharing (fixture import, exports)": reverse("annotations:workspace-share", args=[site["workspace"].slug]),
     }
 
 
@@ -115,6 +117,8 @@ def admin_pages(site):
         "admin tags": reverse("admin:annotations_tag_changelist"),
         "admin reports": reverse("admin:annotations_report_changelist"),
         "admin recent changes": reverse("admin:recent_changes"),
+        "admin similar tag names": reverse("admin:annotations_tag_similar"),
+        "admin jobs": reverse("admin:annotations_job_changelist"),
     }
 
 
