@@ -33,6 +33,13 @@ def _link_with_marks(hit, terms):
     return f"{url}&{urlencode([('mark', word) for word in dict.fromkeys(words)])}#{fragment}"
 
 
+def _link_hits_with_marks(results, query):
+    terms = [term for group in parse_query(query) for term in group.include]
+    for hit in results.hits:
+        if hit.passage is not None:
+            hit.passage_url = _link_with_marks(hit, terms)
+
+
 @login_required
 @vary_on_headers("HX-Request")  # the same URL answers with the page or, for htmx, the results alone
 def search_page(request):
@@ -53,10 +60,7 @@ def search_page(request):
             offset=(page - 1) * SEARCH_PAGE_SIZE,
         )
     if results:
-        terms = [term for group in parse_query(form.cleaned_data["q"]) for term in group.include]
-        for hit in results.hits:
-            if hit.passage is not None:
-                hit.passage_url = _link_with_marks(hit, terms)
+        _link_hits_with_marks(results, form.cleaned_data["q"])
     # Only the full page shows the filters. Choices listed once, through iter(): len() of a
     # ModelChoiceField's choices costs a COUNT query.
     filters = [] if request.htmx else [(form[name], list(iter(form.fields[name].choices))) for name in FILTERS]
