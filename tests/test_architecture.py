@@ -68,3 +68,17 @@ def test_parsers_import_no_django():
     )
     assert using_django == []
     assert offenders(parsers, ["annotations.models", "annotations.services"]) == []
+
+
+def test_no_view_is_longer_than_40_lines():
+    # A view handles the request; what it computes lives in services, reading.py or a helper.
+    long_views = [
+        f"{path.relative_to(APP)}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in modules("views/*.py", "api/*.py")
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.FunctionDef)
+        and node.args.args
+        and node.args.args[0].arg == "request"
+        and node.end_lineno - node.lineno + 1 > 40
+    ]
+    assert long_views == []
