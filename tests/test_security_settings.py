@@ -244,22 +244,22 @@ def fail_logins(client, username, **meta):
         client.post(reverse("login"), {"username": username, "password": "wrong"}, **meta)
 
 
+def vera_logs_in(client, remote_addr, forwarded_for):
+    """Vera's right password, from `remote_addr` with that X-Forwarded-For: 302 in, 429 locked out."""
+    return client.post(
+        reverse("login"),
+        {"username": "vera", "password": "pw-for-tests-only"},
+        REMOTE_ADDR=remote_addr,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
 @override_settings(TRUSTED_PROXIES=["10.0.0.1"])
 def test_behind_the_proxy_a_lockout_holds_only_the_attackers_address(client, viewer):
     fail_logins(client, "vera", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.66")
-    attacker = client.post(
-        reverse("login"),
-        {"username": "vera", "password": "pw-for-tests-only"},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="203.0.113.66",
-    )
+    attacker = vera_logs_in(client, "10.0.0.1", "203.0.113.66")
     assert attacker.status_code == 429
-    vera = client.post(
-        reverse("login"),
-        {"username": "vera", "password": "pw-for-tests-only"},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="198.51.100.7",
-    )
+    vera = vera_logs_in(client, "10.0.0.1", "198.51.100.7")
     assert vera.status_code == 302
 
 
@@ -267,21 +267,11 @@ def test_behind_the_proxy_a_lockout_holds_only_the_attackers_address(client, vie
 def test_a_client_cannot_dodge_the_lockout_by_forging_forwarded_for(client, viewer):
     # Through the proxy, the proxy appends the real address; the forged part on the left is ignored.
     fail_logins(client, "vera", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66")
-    forged = client.post(
-        reverse("login"),
-        {"username": "vera", "password": "pw-for-tests-only"},
-        REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="5.6.7.8, 203.0.113.66",
-    )
+    forged = vera_logs_in(client, "10.0.0.1", "5.6.7.8, 203.0.113.66")
     assert forged.status_code == 429
     # Straight to the app, not through the proxy, X-Forwarded-For is not believed at all.
     fail_logins(client, "vera", REMOTE_ADDR="203.0.113.99", HTTP_X_FORWARDED_FOR="9.9.9.9")
-    direct = client.post(
-        reverse("login"),
-        {"username": "vera", "password": "pw-for-tests-only"},
-        REMOTE_ADDR="203.0.113.99",
-        HTTP_X_FORWARDED_FOR="8.8.8.8",
-    )
+    direct = vera_logs_in(client, "203.0.113.99", "8.8.8.8")
     assert direct.status_code == 429
 
 
