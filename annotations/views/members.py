@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions
 from ..models import Role
 from ..services import NO_SUCH_ACCOUNT, ServiceError, account_named, membership_remove, membership_set_role
-from .scoping import get_workspace_for_user, require, roles_context
+from .scoping import get_workspace_for_user, roles_context
 
 
 @login_required
@@ -25,8 +25,7 @@ def member_list(request, slug):
 @require_POST
 def member_set(request, slug):
     """Curators add an account by its full username or e-mail address, or change a member's role."""
-    workspace = get_workspace_for_user(request, slug)
-    require(permissions.can_curate, request.user, workspace)
+    workspace = get_workspace_for_user(request, slug, permissions.can_curate)
     user = account_named(request.POST.get("username", ""))
     if user is None:
         messages.error(request, NO_SUCH_ACCOUNT)
@@ -43,8 +42,7 @@ def member_set(request, slug):
 @login_required
 @require_POST
 def member_remove(request, slug):
-    workspace = get_workspace_for_user(request, slug)
-    require(permissions.can_curate, request.user, workspace)
+    workspace = get_workspace_for_user(request, slug, permissions.can_curate)
     user = (
         get_user_model().objects.filter(memberships__workspace=workspace, username=request.POST.get("username")).first()
     )

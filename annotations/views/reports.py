@@ -55,8 +55,7 @@ def report_list(request, slug):
 def report_upload(request, slug):
     """Curators upload a report file; a background job imports it (the same importer as
     `import_report`, all or nothing) while the job page shows its progress."""
-    workspace = get_workspace_for_user(request, slug)
-    require(permissions.can_curate, request.user, workspace)
+    workspace = get_workspace_for_user(request, slug, permissions.can_curate)
     form = ReportUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]

@@ -26,8 +26,13 @@ def require(check, user, workspace):
         raise PermissionDenied
 
 
-def get_workspace_for_user(request, slug):
-    return get_object_or_404(visible(request, Workspace), slug=slug)
+def get_workspace_for_user(request, slug, check=None):
+    """The workspace, if the user sees it (else 404) and, with a `check` (can_curate …), that allows
+    them too (else 403). Seeing it is reading it: no check is needed for that."""
+    workspace = get_object_or_404(visible(request, Workspace), slug=slug)
+    if check is not None:
+        require(check, request.user, workspace)
+    return workspace
 
 
 def get_report_for_user(request, uuid):

@@ -30,21 +30,15 @@ def _share_page(request, workspace, *, import_form=None, export_form=None, statu
     )
 
 
-def _curated_workspace(request, slug):
-    workspace = get_workspace_for_user(request, slug)
-    require(permissions.can_curate, request.user, workspace)
-    return workspace
-
-
 @login_required
 def workspace_share(request, slug):
-    return _share_page(request, _curated_workspace(request, slug))
+    return _share_page(request, get_workspace_for_user(request, slug, permissions.can_curate))
 
 
 @login_required
 @require_POST
 def fixture_import(request, slug):
-    workspace = _curated_workspace(request, slug)
+    workspace = get_workspace_for_user(request, slug, permissions.can_curate)
     form = FixtureImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -65,7 +59,7 @@ def fixture_import(request, slug):
 @login_required
 @require_POST
 def export_start(request, slug):
-    workspace = _curated_workspace(request, slug)
+    workspace = get_workspace_for_user(request, slug, permissions.can_curate)
     form = ExportForm(request.POST, workspace=workspace)
     if form.is_valid():
         try:

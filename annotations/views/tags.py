@@ -15,7 +15,7 @@ from ..models import Highlight, Passage, Report, Tag, TaggedHighlight, TaggedPas
 from ..services import ServiceError, codebook_merge
 from ..sharing.excerpts import EXCERPT_LIMIT, collect_excerpts, excerpts_docx, excerpts_html
 from ..sharing.qdc import MAX_QDC_BYTES, CodebookError, read_codebook
-from .scoping import get_workspace_for_user, require, roles_context
+from .scoping import get_workspace_for_user, roles_context
 
 
 class CodebookUploadForm(forms.Form):
@@ -105,8 +105,7 @@ def tag_list(request, slug):
 @require_POST
 def codebook_import(request, slug):
     """Curators merge a REFI-QDA codebook into the workspace's, as `import_codebook` does."""
-    workspace = get_workspace_for_user(request, slug)
-    require(permissions.can_curate, request.user, workspace)
+    workspace = get_workspace_for_user(request, slug, permissions.can_curate)
     form = CodebookUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
