@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.conf import settings
 
@@ -8,7 +10,15 @@ from tests.conftest import make_annotated_report
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    """Where the walkthroughs leave their screenshots: the README's own (docs/screenshots) only when
+    asked, `UPDATE_SCREENSHOTS=1`, so a test run never changes tracked files."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        return settings.BASE_DIR / "docs" / "screenshots"
+    return tmp_path
 
 
 @pytest.fixture
@@ -52,7 +62,7 @@ def open_panel(page, passage):
     page.wait_for_selector(f'[data-panel-passage="{passage.uuid}"]')
 
 
-def test_read_filter_and_tag_a_passage(page, demo_report):
+def test_read_filter_and_tag_a_passage(page, demo_report, screenshots):
     log_in(page, "analyst", demo.DEMO_PASSWORD)
     page.click(f"text={demo_report.title}")
     page.wait_for_selector(".passage")
@@ -63,8 +73,7 @@ def test_read_filter_and_tag_a_passage(page, demo_report):
     assert note.is_visible()
     assert note.text_content().strip()
     page.mouse.move(0, 0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "reading-view.png")
+    page.screenshot(path=screenshots / "reading-view.png")
 
     page.fill("#filter-tag", "xinjiang")
     page.click(".filters button[type=submit]")
@@ -137,7 +146,7 @@ def test_overlapping_highlight_over_an_existing_mark(page, workspace, annotator)
     assert page.locator("#highlight-form").is_hidden()
 
 
-def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_report):
+def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_report, screenshots):
     log_in(page, "analyst", demo.DEMO_PASSWORD)
     page.goto(demo_report.get_absolute_url())
     page.wait_for_selector(".passage")
@@ -170,7 +179,7 @@ def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_repo
     page.wait_for_selector(".source-list a:text('USCC hearing')")
     page.locator(f"#p-{second.uuid}").scroll_into_view_if_needed()
     page.locator("#panel").evaluate("panel => { panel.scrollTop = 0; }")
-    page.screenshot(path=SCREENSHOTS / "passage-panel.png")
+    page.screenshot(path=screenshots / "passage-panel.png")
 
     page.reload()
     open_panel(page, second)
@@ -182,7 +191,7 @@ def test_comment_reply_and_link_a_source_with_keyboard_shortcuts(page, demo_repo
     assert page.locator("#shortcuts").is_visible()
 
 
-def test_curator_approves_with_a_key_and_the_heat_map_links_back(page, demo_report):
+def test_curator_approves_with_a_key_and_the_heat_map_links_back(page, demo_report, screenshots):
     log_in(page, "demo", demo.DEMO_PASSWORD)
     page.goto(demo_report.get_absolute_url())
     page.wait_for_selector(".passage")
@@ -196,7 +205,7 @@ def test_curator_approves_with_a_key_and_the_heat_map_links_back(page, demo_repo
 
     page.click(".outline-links a")
     page.wait_for_selector(".heatmap")
-    page.screenshot(path=SCREENSHOTS / "heat-map.png", full_page=True)
+    page.screenshot(path=screenshots / "heat-map.png", full_page=True)
     page.locator(".heatmap td.hm-cell a").first.click()
     page.wait_for_url("**section=**")
     assert page.locator(".passage").count() >= 1
