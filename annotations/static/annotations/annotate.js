@@ -455,7 +455,11 @@
       run: function () {
         withCurrentPanel(function () {
           var approve = panel().querySelector("[data-approve]");
-          if (approve) approve.click();
+          if (!approve) return;
+          // A panel just swapped in is wired up by htmx only when it settles: without this, a key
+          // pressed in that moment would post the form as a plain page load.
+          window.htmx.process(approve.form);
+          approve.click();
         });
       },
     },
